@@ -1,0 +1,115 @@
+"""Classify an incident from its facts (brief rules 1-6, 23, 25, 26; worked cases 1-10).
+
+Pure: the same facts and operating authority always give the same answer and the same reasons.
+"""
+
+from __future__ import annotations
+
+from contingency.models import Classification, ClassificationResult, IncidentFacts
+from contingency.rules.events import EventKind, event_by_key
+
+C = Classification
+
+
+def classify(facts: IncidentFacts, *, our_code: str, area_name: str | None = None) -> ClassificationResult:
+    event = event_by_key(facts.event_key)
+    area = area_name or facts.area_code
+    cite = f"{event.title} ({event.citation})"
+
+    # Rule 5: the duty sits with the authority where the activity was carried on, not the office.
+    if facts.area_code != our_code:
+        return ClassificationResult(
+            classification=C.NOT_OUR_DUTY,
+            reasons=(
+                f"Not our duty: the service was carried on in {area}, so any section 48 duty or "
+                f"urgent-need response is theirs (Care Act 2014 s.48(2); brief rule 5).",
+                f"Record the incident and tell {area}; track any of our own clients placed there "
+                "under our existing duties.",
+            ),
+        )
+
+    if event.kind is EventKind.WARNING:
+        return ClassificationResult(
+            classification=C.WARNING,
+            reasons=(
+                f"Warning only: {cite}. The section 48 duty has not started; plan capacity and tell "
+                "the authorities that place people with this provider (brief rule 23).",
+            ),
+        )
+
+    if event.kind is EventKind.CONCERN:
+        return ClassificationResult(
+            classification=C.MONITORING,
+            reasons=(
+                "Monitoring: there is no business failure event yet, so section 48 is not triggered "
+                "(SI 2015/301 reg 2; brief rule 1).",
+            ),
+        )
+
+    if facts.continuing:
+        return ClassificationResult(
+            classification=C.MONITORING,
+            reasons=(
+                _event_sentence(event.kind, cite),
+                "Monitoring: an administrator or someone else is still carrying on the service, so "
+                "the provider is not yet unable to carry it on and there is no section 48 duty "
+                "(Care Act 2014 s.48(1); brief rule 4). Liaise with them and with CQC.",
+            ),
+        )
+
+    if event.kind is EventKind.BUSINESS_FAILURE:
+        gaps = _missing_s48_conditions(facts)
+        if gaps:
+            return ClassificationResult(
+                classification=C.URGENT_NEED,
+                reasons=(
+                    _event_sentence(event.kind, cite),
+                    f"Section 48 cannot apply: {'; '.join(gaps)}.",
+                    "Use the urgent-need power for anyone whose needs appear urgent, whatever their "
+                    "ordinary residence, and our existing duties for our own clients "
+                    "(Care Act 2014 s.19(3), ss.18-20; brief rule 25), with s.14 charging.",
+                ),
+            )
+        return ClassificationResult(
+            classification=C.SECTION_48_ACTIVE,
+            reasons=(
+                f"Section 48 applies: the provider cannot continue because of a business failure: "
+                f"{cite} (Care Act 2014 s.48(1); brief rules 1-2).",
+                "We must meet the needs the provider was meeting immediately before the failure, for "
+                "everyone it served here, whoever funds them and wherever they are ordinarily "
+                "resident, without waiting for assessments (s.48(3)-(4); brief rules 8-9).",
+                "The duty started when we became aware of the failure (s.52(1); brief rule 6) and "
+                "lasts for as long as we consider necessary (s.48(2); brief rule 7).",
+            ),
+        )
+
+    # A non-event or a plain interruption, and nobody is carrying the service on.
+    return ClassificationResult(
+        classification=C.URGENT_NEED,
+        reasons=(
+            _event_sentence(event.kind, cite),
+            "Urgent-need route: meet urgent needs without assessment, whatever the person's ordinary "
+            "residence, and re-arrange care for our own clients under their existing plans "
+            "(Care Act 2014 s.19(3), ss.18-20; brief rule 25). Charging follows s.14.",
+        ),
+    )
+
+
+def _event_sentence(kind: EventKind, cite: str) -> str:
+    if kind is EventKind.BUSINESS_FAILURE:
+        return f"Business failure event recorded: {cite} (brief rule 2)."
+    if kind is EventKind.NOT_BUSINESS_FAILURE:
+        return f"Not a business failure: {cite}. It cannot trigger section 48 (brief rules 2-3)."
+    return f"Service interruption without business failure: {cite} (brief rule 25)."
+
+
+def _missing_s48_conditions(facts: IncidentFacts) -> list[str]:
+    gaps = []
+    if not facts.registered:
+        gaps.append("the provider is not registered with CQC (s.48(1); brief rule 1)")
+    if not facts.regulated:
+        gaps.append(
+            f"{facts.service_kind.label.lower()} is not a regulated activity here "
+            "(SI 2014/2936 Sch 1; brief rule 26)"
+        )
+    return gaps

@@ -1,0 +1,231 @@
+"""Turn what a provider's spreadsheet or an officer writes into typed person fields, or say why not.
+
+Pure: takes the reference indexes, returns values or raises FieldProblem. Import keeps a
+problem as a flag on the person (nobody is dropped); the CLI and the forms show it as an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from contingency.models import Nation, ServiceKind
+from contingency.person import RAG, CarerRole, Flag, Funding, ORStatus, PersonStatus
+from contingency.rules.authorities import AuthorityIndex, AuthorityNotResolved, ICBIndex, normalise
+from contingency.rules.identifiers import BadIdentifier, normalise_nhs_number
+from contingency.rules.times import BadDate, parse_uk_date
+
+
+class FieldProblem(ValueError):
+    def __init__(self, kind: Flag, message: str):
+        self.kind = kind
+        super().__init__(message)
+
+
+_FUNDING_WORDS: dict[str, Funding | str] = {
+    **dict.fromkeys(["la", "council", "local authority", "la funded", "council funded", "local authority funded",
+                     "placed", "la placement", "social services", "ssd"], "council"),
+    **dict.fromkeys(["own", "own council", "our council", "host"], Funding.OWN_COUNCIL),
+    **dict.fromkeys(["private", "self", "self funded", "self funder", "sf", "full cost", "privately funded",
+                     "private pay", "full fee payer"], Funding.SELF_FUNDED),
+    **dict.fromkeys(["dp", "direct payment", "direct payments", "pb", "personal budget dp"], Funding.DIRECT_PAYMENT),
+    **dict.fromkeys(["chc", "nhs chc", "continuing healthcare", "continuing health care", "nhs",
+                     "nhs continuing healthcare", "fully funded nhs"], Funding.NHS_CHC),
+    **dict.fromkeys(["fnc", "funded nursing care", "nhs funded nursing care", "nursing contribution"], Funding.FNC),
+    **dict.fromkeys(["joint", "jointly funded", "joint funded", "joint health and social care"], Funding.JOINT),
+    **dict.fromkeys(["s117", "117", "section 117", "s 117", "mha s117", "aftercare", "after care"], Funding.S117),
+    **dict.fromkeys(["unknown", "not known", "tbc", "?", "n k", "nk"], Funding.UNKNOWN),
+    **dict.fromkeys(["other council", "other la", "out of area", "ooa"], Funding.OTHER_ENGLISH_COUNCIL),
+    **dict.fromkeys(["welsh council", "wales"], Funding.WELSH_COUNCIL),
+    **dict.fromkeys(["scottish council", "scotland"], Funding.SCOTTISH_COUNCIL),
+    **dict.fromkeys(["ni", "hsc trust", "ni trust", "northern ireland"], Funding.NI_TRUST),
+}
+_FUNDING_WORDS.update({f.value.replace("-", " "): f for f in Funding})
+
+_SERVICE_WORDS: dict[str, ServiceKind] = {
+    **dict.fromkeys(["residential", "care home", "residential care", "res"], ServiceKind.CARE_HOME),
+    **dict.fromkeys(["nursing", "nursing home", "care home with nursing", "nursing care home"],
+                    ServiceKind.CARE_HOME_NURSING),
+    **dict.fromkeys(["home care", "domiciliary", "domiciliary care", "dom care", "homecare"], ServiceKind.HOME_CARE),
+    **dict.fromkeys(["supported living", "sl"], ServiceKind.SUPPORTED_LIVING),
+    **dict.fromkeys(["extra care", "extra care housing"], ServiceKind.EXTRA_CARE),
+    **dict.fromkeys(["shared lives", "adult placement"], ServiceKind.SHARED_LIVES),
+    **dict.fromkeys(["day service", "day centre", "day care"], ServiceKind.DAY_SERVICE),
+}
+_SERVICE_WORDS.update({k.value.replace("-", " "): k for k in ServiceKind})
+
+_STATUS_WORDS: dict[str, PersonStatus] = {
+    **{s.value.replace("-", " "): s for s in PersonStatus},
+    **dict.fromkeys(["resident", "current", "in home", "with provider", "active"], PersonStatus.WITH_PROVIDER),
+    **dict.fromkeys(["hospital", "in hospital", "admitted"], PersonStatus.IN_HOSPITAL),
+    **dict.fromkeys(["died", "deceased", "rip"], PersonStatus.DECEASED),
+}
+
+_TRUE = {"y", "yes", "true", "1", "x", "✓"}
+_FALSE = {"n", "no", "false", "0", ""}
+
+
+def _enum(mapping: dict[str, Any], what: str, choices: str) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        key = normalise(raw)
+        if key in mapping:
+            return mapping[key]
+        raise FieldProblem(Flag.BAD_VALUE, f"{what} {raw!r} is not recognised; use one of: {choices}")
+    return parse
+
+
+def parse_bool(raw: str) -> bool:
+    key = raw.strip().lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is not yes or no")
+
+
+def parse_money_pence(raw: str) -> int:
+    text = raw.strip().replace("£", "").replace(",", "").replace(" ", "")
+    try:
+        pounds = Decimal(text)
+    except InvalidOperation:
+        raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is not an amount of money; write it like 1234.56") from None
+    if pounds < 0:
+        raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is negative; a weekly cost cannot be")
+    pence = pounds * 100
+    if pence != pence.to_integral_value():
+        raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} has fractions of a penny")
+    return int(pence)
+
+
+def parse_number(raw: str, *, integer: bool, what: str, high: float) -> float | int:
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        raise FieldProblem(Flag.BAD_VALUE, f"{what} {raw!r} is not a number") from None
+    if not 0 <= value <= high:
+        raise FieldProblem(Flag.BAD_VALUE, f"{what} {raw!r} is out of range (0 to {high:g})")
+    return value
+
+
+def parse_date_of_birth(raw: str, *, today: date) -> date:
+    try:
+        value = parse_uk_date(raw)
+    except BadDate as exc:
+        raise FieldProblem(Flag.BAD_VALUE, f"date of birth: {exc}") from None
+    if value > today:
+        raise FieldProblem(Flag.BAD_VALUE, f"date of birth {raw!r} is in the future")
+    if value.year < today.year - 120:
+        raise FieldProblem(Flag.BAD_VALUE, f"date of birth {raw!r} is more than 120 years ago")
+    return value
+
+
+class FieldParser:
+    """Parses one person field at a time, given the reference data and our authority."""
+
+    def __init__(self, authorities: AuthorityIndex, icbs: ICBIndex, *, ours: str, today: date):
+        self.authorities = authorities
+        self.icbs = icbs
+        self.ours = ours
+        self.today = today
+        self.parsers: dict[str, Callable[[str], Any]] = {
+            "date_of_birth": lambda raw: parse_date_of_birth(raw, today=today),
+            "nhs_number": self.nhs_number,
+            "service_kind": _enum(_SERVICE_WORDS, "service kind", ", ".join(k.value for k in ServiceKind)),
+            "hours_per_week": lambda raw: parse_number(raw, integer=False, what="hours per week", high=168),
+            "visits_per_week": lambda raw: parse_number(raw, integer=True, what="visits per week", high=200),
+            "weekly_cost_pence": parse_money_pence,
+            "funding": self.funding_word,
+            "funding_body": self.authority,
+            "or_code": self.authority,
+            "icb_code": self.icb,
+            "or_status": _enum({s.value: s for s in ORStatus}, "ordinary residence status",
+                               ", ".join(s.value for s in ORStatus)),
+            "carer_role": _enum({r.value.replace("-", " "): r for r in CarerRole}, "carer role",
+                                ", ".join(r.value for r in CarerRole)),
+            "rag": _enum({"red": RAG.RED, "r": RAG.RED, "amber": RAG.AMBER, "a": RAG.AMBER, "green": RAG.GREEN,
+                          "g": RAG.GREEN}, "risk rating", "RED, AMBER, GREEN"),
+            "status": _enum(_STATUS_WORDS, "status", ", ".join(s.value for s in PersonStatus)),
+            **dict.fromkeys(["fnc", "capacity_concern", "advocate_needed", "immigration_question",
+                             "housing_question"], parse_bool),
+        }
+
+    def parse(self, field: str, raw: Any) -> Any:
+        text = "" if raw is None else str(raw).strip()
+        if field == "date_of_birth" and isinstance(raw, date):
+            return raw
+        parser = self.parsers.get(field)
+        if parser is None:
+            return text
+        if not text and field not in ("fnc", "capacity_concern", "advocate_needed", "immigration_question",
+                                      "housing_question"):
+            return None
+        if isinstance(raw, (int, float)) and field == "date_of_birth":
+            return parse_date_of_birth(raw, today=self.today)  # an Excel serial
+        return parser(text)
+
+    def nhs_number(self, raw: str) -> str:
+        try:
+            return normalise_nhs_number(raw.removesuffix(".0"))
+        except BadIdentifier as exc:
+            raise FieldProblem(Flag.BAD_VALUE, str(exc)) from None
+
+    def authority(self, raw: str) -> str:
+        try:
+            return self.authorities.resolve(raw).code
+        except AuthorityNotResolved as exc:
+            raise FieldProblem(Flag.AUTHORITY_UNRESOLVED, str(exc)) from None
+
+    def icb(self, raw: str) -> str:
+        try:
+            return self.icbs.resolve(raw).gss_code
+        except LookupError as exc:
+            raise FieldProblem(Flag.AUTHORITY_UNRESOLVED, str(exc)) from None
+
+    def funding_word(self, raw: str) -> Funding | str:
+        """A funding kind, or "council" when the sheet says only that a council pays (which one comes
+        from the placing authority column; see `settle_funding`)."""
+        key = normalise(raw)
+        if key in _FUNDING_WORDS:
+            return _FUNDING_WORDS[key]
+        try:  # "Funding: Kirklees" names the paying council itself
+            self.authorities.resolve(raw)
+            return "council:" + self.authorities.resolve(raw).code
+        except AuthorityNotResolved:
+            pass
+        choices = "LA/Council, Private/Self, DP, CHC, FNC, Joint, S117, Unknown, or a council's name"
+        raise FieldProblem(Flag.BAD_VALUE, f"funding {raw!r} is not recognised; use {choices}")
+
+    def settle_funding(self, word: Funding | str | None, body_code: str | None) -> tuple[Funding, str | None, str]:
+        """Combine a funding word with the placing/paying authority into (funding, body, problem)."""
+        if isinstance(word, str) and word.startswith("council:"):
+            body_code = body_code or word.split(":", 1)[1]
+            word = "council"
+        if word == "council" or (word in (None, Funding.UNKNOWN) and body_code):
+            if not body_code:
+                return Funding.UNKNOWN, None, "funding says a council pays but not which; fill in the placing authority"
+            return self.council_funding(body_code), body_code, ""
+        if word is None:
+            return Funding.UNKNOWN, body_code, ""
+        if word is Funding.OTHER_ENGLISH_COUNCIL and body_code:
+            return self.council_funding(body_code), body_code, ""
+        if word is Funding.OWN_COUNCIL:
+            return Funding.OWN_COUNCIL, self.ours, ""
+        return word, body_code, ""
+
+    def council_funding(self, code: str) -> Funding:
+        if code == self.ours:
+            return Funding.OWN_COUNCIL
+        authority = self.authorities.get(code)
+        return {
+            Nation.WALES: Funding.WELSH_COUNCIL,
+            Nation.SCOTLAND: Funding.SCOTTISH_COUNCIL,
+            Nation.NORTHERN_IRELAND: Funding.NI_TRUST,
+        }.get(authority.nation if authority else Nation.ENGLAND, Funding.OTHER_ENGLISH_COUNCIL)
+
+
+def clean_text(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return re.sub(r"\s+", " ", text).strip()

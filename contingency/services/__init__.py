@@ -1,0 +1,1 @@
+"""Services: the operations officers perform, composed from rules and the store."""

@@ -1,0 +1,197 @@
+"""The built-in demo: a seeded, deterministic EXERCISE store with synthetic incidents and people.
+
+Names are obviously fictional and NHS numbers come from the 999 test range. The same generator
+builds large incidents for benchmarks (`contingency demo --people 50000 --db PATH --no-tui`).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from contingency.clock import Clock
+from contingency.models import StoreKind
+from contingency.rules.columns import CANONICAL
+from contingency.services.errors import BadInput
+from contingency.services.importer import import_table
+from contingency.services.incidents import build_facts, open_incident
+from contingency.services.setup import setup_council
+from contingency.services.tabular import Table
+from contingency.store import Store, open_store
+
+OUR_COUNCIL = "Leeds"
+OTHER_ENGLISH = ["Bradford", "Kirklees", "Wakefield", "North Yorkshire", "Calderdale"]
+HOME_ICB = "E54000054"  # NHS West Yorkshire ICB
+OTHER_ICB = "E54000051"  # NHS Humber and North Yorkshire ICB
+
+FIRST_NAMES = ["Ada", "Albert", "Alice", "Arthur", "Beryl", "Bernard", "Dorothy", "Donald", "Edith", "Ernest",
+               "Florence", "Frank", "Gladys", "George", "Hilda", "Harold", "Irene", "Jack", "Joan", "Kenneth",
+               "Lilian", "Leonard", "Margaret", "Norman", "Olive", "Peter", "Phyllis", "Ronald", "Sylvia",
+               "Stanley", "Vera", "Walter", "Winifred", "Wilfred", "Maureen", "Dennis", "Brenda", "Keith"]
+# Surnames no real family carries, so nobody can mistake a demo person for a real one.
+SURNAMES = ["Exampleton", "Samplewood", "Testwell", "Demoford", "Mockridge", "Fictionby", "Placeholt",
+            "Dummersby", "Trialbank", "Specimore", "Pretendale", "Notrealson", "Madeupworth", "Sandboxley",
+            "Imaginby", "Fakenham-Test", "Drillsworth", "Rehearsal", "Exercisely", "Tabletopper"]
+NEEDS = [
+    "Help with washing, dressing and continence; hoist for transfers (two carers).",
+    "Prompting with meals and medication; supervision at night because of dementia.",
+    "Full support with personal care; pressure care two-hourly; soft diet.",
+    "Help with mobility (frame) and bathing; reassurance when anxious in the evening.",
+    "Insulin twice daily given by staff; diabetic diet; help with dressing.",
+    "End-of-life care; syringe driver reviewed by district nurses; family visiting daily.",
+    "Parkinson's medication at fixed times; falls risk; help with all transfers.",
+    "Support to eat and drink (thickened fluids); catheter care; repositioning.",
+]
+RED_REASONS = ["End of life: syringe driver, needs nursing tonight", "Insulin-dependent: evening dose due 21:00",
+               "Time-critical Parkinson's medication", "No family or advocate; safeguarding enquiry open",
+               "Complex clinical needs: PEG feeding"]
+AMBER_REASONS = ["Dementia with night-time distress; familiar staff matter", "High falls risk",
+                 "Double-handed care for all transfers", "Recently discharged from hospital"]
+GREEN_REASONS = ["Stable; family able to help", "Independent with most daily living", "Stable; low needs"]
+ROOMS = ["Rowan", "Beech", "Willow", "Larch", "Hazel", "Cedar"]
+
+
+def nhs_test_number(rng: random.Random, used: set[str]) -> str:
+    """A valid NHS number from the 999 range, which is never issued to a real patient."""
+    while True:
+        body = "999" + f"{rng.randrange(10**6):06d}"
+        total = sum(int(d) * w for d, w in zip(body, range(10, 1, -1)))
+        check = (11 - total % 11) % 11
+        if check == 10:
+            continue
+        number = body + str(check)
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def _profile(rng: random.Random, index: int, count: int) -> dict[str, Any]:
+    """Funding and residence for the index-th person: a fixed cast first, then a realistic mix."""
+    cast = [
+        {"funding": "Private", "or": ""},  # ordinary residence unknown
+        {"funding": "CHC", "icb": HOME_ICB, "or": OUR_COUNCIL},
+        {"funding": "CHC", "icb": OTHER_ICB, "or": "North Yorkshire"},
+        {"funding": "FNC", "icb": HOME_ICB, "or": OUR_COUNCIL},
+        {"funding": "LA", "placing": "Cardiff", "or": "Cardiff"},  # s.49
+        {"funding": "DP", "placing": "Kirklees", "or": "Kirklees"},
+        {"funding": "LA", "placing": "Warks CC", "or": "Warwickshire"},  # an officer must fix the name
+        {"funding": "S117", "placing": "Bradford", "icb": HOME_ICB, "or": "Bradford"},
+        {"funding": "Private", "or": "Wakefield", "or_status": "disputed"},
+        {"funding": "LA", "placing": "Glasgow City", "or": "Glasgow City"},  # s.49, Scotland
+    ]
+    if index < len(cast) and count >= 40:
+        return cast[index]
+    roll = rng.random()
+    if roll < 0.36:
+        return {"funding": "LA", "placing": OUR_COUNCIL, "or": OUR_COUNCIL}
+    if roll < 0.58:
+        other = rng.choice(OTHER_ENGLISH)
+        return {"funding": "LA", "placing": other, "or": other}
+    if roll < 0.86:
+        return {"funding": "Private", "or": OUR_COUNCIL if rng.random() < 0.8 else rng.choice(OTHER_ENGLISH)}
+    if roll < 0.92:
+        return {"funding": "FNC", "icb": HOME_ICB, "or": OUR_COUNCIL}
+    if roll < 0.96:
+        return {"funding": "CHC", "icb": HOME_ICB, "or": OUR_COUNCIL}
+    return {"funding": "DP", "placing": OUR_COUNCIL, "or": OUR_COUNCIL}
+
+
+def generate_people(count: int, *, seed: int, service: str, today: date) -> Table:
+    """Rows as a provider might send them, under the template's canonical headers."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    headers = list(CANONICAL.values())
+    rows: list[tuple[int, list[Any]]] = []
+    for index in range(count):
+        profile = _profile(rng, index, count)
+        rag_roll = rng.random()
+        rag, reason = (("RED", rng.choice(RED_REASONS)) if rag_roll < 0.15 else
+                       ("AMBER", rng.choice(AMBER_REASONS)) if rag_roll < 0.55 else
+                       ("GREEN", rng.choice(GREEN_REASONS)) if rag_roll < 0.95 else ("", ""))
+        dob = date(1926, 1, 1) + timedelta(days=rng.randrange(365 * 40))
+        capacity = rng.random() < 0.3
+        has_nok = not capacity or rng.random() < 0.8
+        home_care = service == "home-care"
+        visits = rng.choice([7, 14, 21, 28]) if home_care else None
+        values = {
+            "provider_ref": f"{'HC' if home_care else 'MB'}{index + 1:05d}",
+            "first_name": rng.choice(FIRST_NAMES),
+            "last_name": rng.choice(SURNAMES),
+            "date_of_birth": dob.strftime("%d/%m/%Y"),
+            "nhs_number": nhs_test_number(rng, used),
+            "service_address": (f"{rng.randrange(1, 200)} Example Street, Leeds" if home_care
+                                else f"{rng.choice(ROOMS)} wing, room {index + 1}"),
+            "home_postcode": f"LS{rng.randrange(1, 29)} {rng.randrange(1, 10)}ZZ",
+            "service_kind": service,
+            "visits_per_week": visits,
+            "hours_per_week": round(visits * rng.choice([0.5, 0.75, 1.0]), 2) if visits else None,
+            "weekly_cost_pence": (f"{visits * 19.5:.2f}" if visits else f"{rng.randrange(850, 1450)}.00"),
+            "needs_snapshot": rng.choice(NEEDS),
+            "funding": profile["funding"],
+            "funding_body": profile.get("placing", ""),
+            "icb_code": profile.get("icb", ""),
+            "or_code": profile.get("or", ""),
+            "or_status": profile.get("or_status", "asserted" if profile.get("or") else ""),
+            "capacity_concern": "yes" if capacity else "no",
+            "nominee_name": f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}" if has_nok else "",
+            "nominee_relationship": rng.choice(["daughter", "son", "niece", "friend", "spouse"]) if has_nok else "",
+            "nominee_phone": f"07700 900{rng.randrange(1000):03d}" if has_nok else "",  # Ofcom drama range
+            "rag": rag,
+            "rag_reason": reason,
+            "status": "with provider",
+        }
+        rows.append((index + 2, [values.get(field, "") for field in CANONICAL]))
+    if count >= 40:  # one suspected duplicate pair: same name and birth date, different NHS numbers
+        twin = list(rows[12][1])
+        twin[list(CANONICAL).index("nhs_number")] = nhs_test_number(rng, used)
+        twin[list(CANONICAL).index("provider_ref")] = "MB-DUP"
+        rows.append((len(rows) + 2, twin))
+    return Table(headers=headers, rows=rows, blank_rows=0, encoding="utf-8")
+
+
+def build_demo(path: Path, *, seed: int, people: int | None, replace_default: bool, officer: str,
+               clock: Clock) -> Store:
+    path = Path(path)
+    if path.exists():
+        if not replace_default:
+            raise BadInput(f"{path} already exists; the demo makes a fresh store, so give a new --db path")
+        _remove_previous_demo(path)
+    store = open_store(path, officer=officer, clock=clock, create=StoreKind.EXERCISE)
+    setup_council(store, authority=OUR_COUNCIL, team="Emergency Duty Team (EXERCISE)", officer=officer,
+                  address="Exercise Room 1, Civic Hall, Leeds LS1 1UR", phone="0113 496 0000",
+                  email="edt.exercise@example.gov.uk")
+    now = clock()
+    today = now.date()
+    care_home = open_incident(store, build_facts(
+        store, provider="Meadowbrook Care Homes Ltd (Meadowbrook House)", service="care-home", area=OUR_COUNCIL,
+        event="administration", aware_at=now - timedelta(hours=1, minutes=20), event_date=today,
+        cqc_provider_id="1-101999001", cqc_location_ids=("1-109999001",), lead_officer=officer,
+        insolvency_practitioner="Exemplar Restructuring LLP (joint administrators)",
+    ))
+    count = people if people is not None else 48
+    import_table(store, care_home.id, generate_people(count, seed=seed, service="care-home", today=today),
+                 file_name="meadowbrook-residents.xlsx", sha256="demo", mapping={})
+    home_care = open_incident(store, build_facts(
+        store, provider="Brightpath Home Support Ltd", service="home-care", area=OUR_COUNCIL,
+        event="service-interruption", aware_at=now - timedelta(hours=5), cqc_provider_id="1-101999002",
+        lead_officer=officer,
+    ))
+    import_table(store, home_care.id, generate_people(12, seed=seed + 1, service="home-care", today=today),
+                 file_name="brightpath-clients.csv", sha256="demo", mapping={})
+    return store
+
+
+def _remove_previous_demo(path: Path) -> None:
+    """Only ever an earlier demo: a live store is never deleted."""
+    try:
+        previous = open_store(path, officer="demo")
+    except Exception:
+        raise BadInput(f"{path} exists and is not an earlier demo store; move it or give --db") from None
+    kind = previous.kind
+    previous.close()
+    if kind is not StoreKind.EXERCISE:
+        raise BadInput(f"{path} is a LIVE store; the demo will not replace it")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

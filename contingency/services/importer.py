@@ -1,0 +1,307 @@
+"""Import the provider's list of people. Nobody is dropped; the import lands whole or not at all.
+
+imported + merged + rejected = data rows, always. A bad field is kept as a flag quoting the value;
+only a row with nothing to identify a person is rejected, and it is kept with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from contingency.person import DataIssue, Flag, Funding, PersonFacts, Source
+from contingency.rules.authorities import normalise
+from contingency.rules.columns import CANONICAL, NOT_A_COUNCIL, field_for_header
+from contingency.rules.normalise import FieldParser, FieldProblem, clean_text
+from contingency.services.errors import BadInput
+from contingency.services.people import RosterContext, context_for, field_parser
+from contingency.services.tabular import Table, read_table, write_csv
+from contingency.store import Store
+from contingency.store.people import person_row
+
+
+@dataclass
+class ImportSummary:
+    file_name: str
+    data_rows: int
+    blank_rows: int
+    imported: int = 0
+    merged: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    flags: Counter[str] = field(default_factory=Counter)
+    unmapped_headers: list[str] = field(default_factory=list)
+    rejects_file: str | None = None
+    import_id: int | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.imported + self.merged + len(self.rejected) == self.data_rows
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "import_id": self.import_id, "file": self.file_name, "data_rows": self.data_rows,
+            "blank_rows": self.blank_rows, "imported": self.imported, "merged": self.merged,
+            "rejected": self.rejected, "flags": dict(self.flags), "unmapped_headers": self.unmapped_headers,
+            "rejects_file": self.rejects_file, "balanced": self.balanced,
+        }
+
+    def sentence(self) -> str:
+        flag_text = ", ".join(f"{n} {k}" for k, n in self.flags.most_common()) or "none"
+        lines = [
+            f"{self.file_name}: {self.data_rows} data rows = {self.imported} imported + {self.merged} merged "
+            f"+ {len(self.rejected)} rejected" + (" (checked)" if self.balanced else " (DOES NOT ADD UP)"),
+            f"flags to fix: {flag_text}",
+        ]
+        if self.blank_rows:
+            lines.append(f"{self.blank_rows} blank line(s) ignored")
+        if self.unmapped_headers:
+            lines.append(f"columns not recognised (kept in notes): {', '.join(self.unmapped_headers)}")
+        for reject in self.rejected:
+            lines.append(f"rejected row {reject['row']}: {reject['reason']}")
+        if self.rejects_file:
+            lines.append(f"rejected rows written to {self.rejects_file}")
+        return "\n".join(lines)
+
+
+def load_mapping(store: Store, spec: str | None) -> dict[str, str]:
+    """A header mapping from a TOML/JSON file ({"Header in file" = "field"}) or one saved by name."""
+    if not spec:
+        return {}
+    path = Path(spec)
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text("utf-8")) if path.suffix == ".toml" else json.loads(path.read_text("utf-8"))
+        except (ValueError, tomllib.TOMLDecodeError) as exc:
+            raise BadInput(f"mapping file {path}: {exc}") from None
+        mapping = {str(k): str(v) for k, v in data.items()}
+    else:
+        saved = store.conn.execute("SELECT mapping FROM column_maps WHERE name = ?", [spec]).fetchone()
+        if saved is None:
+            raise BadInput(f"{spec!r} is neither a mapping file nor a saved mapping")
+        mapping = json.loads(saved[0])
+    bad = {v for v in mapping.values() if v not in CANONICAL}
+    if bad:
+        raise BadInput(f"mapping names unknown field(s) {', '.join(sorted(bad))}; fields are: {', '.join(CANONICAL)}")
+    return mapping
+
+
+def save_mapping(store: Store, name: str, mapping: dict[str, str]) -> None:
+    with store.write(f"column mapping {name!r} saved") as tx:
+        existing = store.conn.execute("SELECT 1 FROM column_maps WHERE name = ?", [name]).fetchone()
+        if existing:
+            tx.update("column-map", "column_maps", name, {"mapping": json.dumps(mapping, sort_keys=True)}, pk="name")
+        else:
+            tx.insert("column-map", "column_maps", {"name": name, "mapping": json.dumps(mapping, sort_keys=True)},
+                      pk="name")
+
+
+def import_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str, str] | None = None,
+                sheet: str | None = None, write_rejects: bool = True) -> ImportSummary:
+    table = read_table(path, sheet=sheet)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest, mapping=mapping or {})
+    if summary.rejected and write_rejects:
+        rejects = path.with_name(f"{path.stem}.rejects.csv")
+        write_csv(rejects, ["row", "reason", *table.headers],
+                  [[r["row"], r["reason"], *r["values"]] for r in summary.rejected])
+        summary.rejects_file = str(rejects)
+    return summary
+
+
+def import_table(store: Store, incident_id: int, table: Table, *, file_name: str, sha256: str,
+                 mapping: dict[str, str]) -> ImportSummary:
+    context = context_for(store, incident_id)
+    parser = field_parser(store)
+    columns = _map_columns(table.headers, mapping)
+    summary = ImportSummary(file_name=file_name, data_rows=len(table.rows), blank_rows=table.blank_rows,
+                            unmapped_headers=[h for i, h in enumerate(table.headers) if i not in columns and h])
+    builder = _RowBuilder(parser, columns, table.headers, file_name)
+    new_people: dict[int, PersonFacts] = {}  # id -> facts, in file order
+    by_nhs: dict[str, int] = {}
+    with store.write(f"import of {file_name}") as tx:
+        next_id = tx.next_id("people")
+        for number, values in table.rows:
+            facts, reject = builder.build(number, values)
+            if facts is None:
+                summary.rejected.append({"row": number, "reason": reject, "values": [_plain(v) for v in values]})
+                continue
+            if facts.nhs_number:
+                target = by_nhs.get(facts.nhs_number)
+                if target is not None:
+                    new_people[target] = _merge(new_people[target], facts, number, file_name)
+                    summary.merged += 1
+                    continue
+                existing = store.people.by_nhs_number(incident_id, facts.nhs_number)
+                if existing is not None:
+                    merged = _merge(existing.facts, facts, number, file_name)
+                    store.people.update(tx, existing, merged, context.determine(merged),
+                                        reason=f"merged with {file_name} row {number} (same NHS number)",
+                                        action="merge")
+                    summary.merged += 1
+                    continue
+                by_nhs[facts.nhs_number] = next_id
+            new_people[next_id] = facts
+            next_id += 1
+        summary.imported = len(new_people)
+        rows = _with_determinations(store, context, incident_id, new_people)
+        store.people.insert_many(tx, rows, incident_id, reason=f"imported from {file_name}")
+        for row in rows:
+            summary.flags.update(json.loads(row["flags"]))
+        _record_import(tx, store, incident_id, summary, sha256)
+    if summary.merged:
+        summary.flags["merged-by-nhs-number"] = summary.merged
+    return summary
+
+
+def _map_columns(headers: list[str], mapping: dict[str, str]) -> dict[int, str]:
+    explicit = {normalise(k): v for k, v in mapping.items()}
+    columns: dict[int, str] = {}
+    taken: set[str] = set()
+    for index, header in enumerate(headers):
+        field_name = explicit.get(normalise(header)) or field_for_header(header)
+        if field_name and field_name not in taken:
+            columns[index] = field_name
+            taken.add(field_name)
+    if not taken & {"first_name", "last_name", "provider_ref", "nhs_number"}:
+        raise BadInput(
+            "no column identifies people (expected e.g. 'Surname', 'First name', 'NHS number' or 'Provider ref'); "
+            f"the headers are: {', '.join(h for h in headers if h)}. Use --map to say which column is which"
+        )
+    return columns
+
+
+class _RowBuilder:
+    def __init__(self, parser: FieldParser, columns: dict[int, str], headers: list[str], file_name: str):
+        self.parser = parser
+        self.columns = columns
+        self.headers = headers
+        self.file_name = file_name
+
+    def build(self, number: int, values: list[Any]) -> tuple[PersonFacts | None, str]:
+        raw: dict[str, Any] = {}
+        extras: list[str] = []
+        for index, value in enumerate(values):
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            if index in self.columns:
+                raw[self.columns[index]] = value
+            elif index < len(self.headers) and self.headers[index]:
+                extras.append(f"{self.headers[index]}: {clean_text(value)}")
+            else:
+                extras.append(clean_text(value))
+        data: dict[str, Any] = {}
+        issues: list[DataIssue] = []
+        for field_name, value in raw.items():
+            if field_name == "funding_body" and normalise(str(value)) in NOT_A_COUNCIL:
+                data.setdefault("arranged_by", clean_text(value))
+                continue
+            try:
+                parsed = self.parser.parse(field_name, value)
+            except FieldProblem as problem:
+                issues.append(DataIssue(kind=problem.kind, field=field_name, value=clean_text(value),
+                                        message=str(problem)))
+                continue
+            if parsed is not None:
+                data[field_name] = clean_text(parsed) if type(parsed) is str else parsed
+        funding, body, problem = self.parser.settle_funding(data.pop("funding", None), data.get("funding_body"))
+        data["funding"] = funding
+        if body:
+            data["funding_body"] = body
+        if problem and not any(i.field == "funding_body" for i in issues):
+            issues.append(DataIssue(kind=Flag.BAD_VALUE, field="funding", value=clean_text(raw.get("funding", "")),
+                                    message=problem))
+        if funding is Funding.FNC:
+            data["fnc"] = True
+        if "rag" in data and not data.get("rag_reason"):
+            issues.append(DataIssue(kind=Flag.BAD_VALUE, field="rag", value=data["rag"].value,
+                                    message=f"{data['rag'].value} rating with no reason; add why (brief rule 28)"))
+            data.pop("rag")
+        if extras:
+            data["notes"] = "; ".join(filter(None, [data.get("notes", ""), *extras]))
+        if not any(data.get(k) for k in ("first_name", "last_name", "provider_ref", "nhs_number")) and not any(
+                i.field == "nhs_number" for i in issues):
+            return None, "nothing identifies a person: no name, provider reference or NHS number"
+        origin = Source(origin=f"{self.file_name} row {number}")
+        data["sources"] = {name: origin for name in data if name != "sources"}
+        data["issues"] = tuple(issues)
+        try:
+            return PersonFacts.model_validate(data), ""
+        except ValidationError as exc:  # the model's cross-field rules; keep the person, flag the problem
+            message = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            return None, f"could not be read: {message}"
+
+
+def _merge(kept: PersonFacts, incoming: PersonFacts, number: int, file_name: str) -> PersonFacts:
+    """Same NHS number: fill the gaps from the new row; keep conflicting values and note them."""
+    updates: dict[str, Any] = {}
+    conflicts: list[str] = []
+    defaults = PersonFacts.model_fields
+    for name in PersonFacts.model_fields:
+        if name in ("issues", "sources", "notes"):
+            continue
+        new, old = getattr(incoming, name), getattr(kept, name)
+        if new in (None, "", defaults[name].default) or new == old:
+            continue
+        if old in (None, "", defaults[name].default):
+            updates[name] = new
+        else:
+            conflicts.append(f"{name} {new!s}")
+    note = f"merged {file_name} row {number} (same NHS number)"
+    if conflicts:
+        note += f"; it also said: {', '.join(conflicts)}"
+    sources = {**kept.sources, **{k: v for k, v in incoming.sources.items() if k in updates}}
+    return kept.model_copy(update={
+        **updates, "sources": sources, "issues": kept.issues + incoming.issues,
+        "notes": "; ".join(filter(None, [kept.notes, note])),
+    })
+
+
+def _with_determinations(store: Store, context: RosterContext, incident_id: int,
+                         people: dict[int, PersonFacts]) -> list[dict[str, Any]]:
+    # Same name and date of birth, within the file or against the roster: a suspected duplicate.
+    keys: Counter[tuple[str, str, str]] = Counter()
+    for facts in people.values():
+        if facts.date_of_birth and (facts.first_name or facts.last_name):
+            keys[_twin_key(facts)] += 1
+    existing = {
+        (first.lower(), last.lower(), dob) for first, last, dob in store.conn.execute(
+            "SELECT first_name, last_name, date_of_birth FROM people WHERE incident_id = ? AND date_of_birth IS NOT NULL",
+            [incident_id])
+    }
+    rows = []
+    for person_id, facts in people.items():
+        key = _twin_key(facts) if facts.date_of_birth else None
+        duplicate = key is not None and (keys[key] > 1 or key in existing)
+        rows.append(person_row(person_id, incident_id, facts, context.determine(facts, duplicate=duplicate)))
+    return rows
+
+
+def _twin_key(facts: PersonFacts) -> tuple[str, str, str]:
+    return (facts.first_name.lower(), facts.last_name.lower(),
+            facts.date_of_birth.isoformat() if facts.date_of_birth else "")
+
+
+def _record_import(tx: Any, store: Store, incident_id: int, summary: ImportSummary, sha256: str) -> None:
+    import_id = tx.next_id("imports")
+    tx.insert("import", "imports", {
+        "id": import_id, "incident_id": incident_id, "file_name": summary.file_name, "sha256": sha256,
+        "data_rows": summary.data_rows, "imported": summary.imported, "merged": summary.merged,
+        "rejected": len(summary.rejected), "at": tx.at,
+    }, incident_id=incident_id)
+    for reject in summary.rejected:
+        tx.insert("import-reject", "import_rejects", {
+            "import_id": import_id, "row_number": reject["row"], "reason": reject["reason"],
+            "raw": json.dumps(reject["values"], ensure_ascii=False),
+        }, incident_id=incident_id)
+    summary.import_id = import_id
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -1,0 +1,119 @@
+"""Opening incidents, changing their facts and moving them through their lifecycle."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from contingency.models import (
+    ClassificationResult,
+    Incident,
+    IncidentFacts,
+    IncidentStatus,
+    ServiceKind,
+    Settings,
+)
+from contingency.rules import lifecycle
+from contingency.rules.authorities import AuthorityNotResolved
+from contingency.rules.classification import classify
+from contingency.rules.events import event_by_key
+from contingency.rules.identifiers import BadIdentifier, check_cqc_id
+from contingency.services.errors import BadInput
+from contingency.store import Store
+
+
+def require_settings(store: Store) -> Settings:
+    settings = store.settings()
+    if settings is None:
+        raise BadInput("this store has no operating council yet; run 'contingency setup --authority ...' first")
+    return settings
+
+
+def build_facts(store: Store, *, provider: str, service: str, area: str, event: str,
+                aware_at: datetime, event_date: date | None = None, continuing: bool = False,
+                regulated: bool | None = None, registered: bool = True, cqc_provider_id: str | None = None,
+                cqc_location_ids: tuple[str, ...] = (), lead_officer: str = "",
+                insolvency_practitioner: str = "") -> IncidentFacts:
+    """Check and normalise what an officer typed into incident facts, or raise BadInput saying why."""
+    try:
+        kind = ServiceKind(service)
+    except ValueError:
+        raise BadInput(f"service kind {service!r} is not one of: {', '.join(k.value for k in ServiceKind)}") from None
+    try:
+        event_by_key(event)
+    except KeyError as exc:
+        raise BadInput(exc.args[0]) from None
+    try:
+        authority = store.authorities.resolve(area)
+    except AuthorityNotResolved as exc:
+        raise BadInput(f"area: {exc}") from None
+    try:
+        provider_id = check_cqc_id(cqc_provider_id, what="CQC provider ID") if cqc_provider_id else None
+        locations = tuple(check_cqc_id(loc, what="CQC location ID") for loc in cqc_location_ids)
+    except BadIdentifier as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        return IncidentFacts(
+            provider_name=provider, service_kind=kind, area_code=authority.code, event_key=event,
+            aware_at=aware_at, event_date=event_date, continuing=continuing,
+            regulated=kind.regulated_by_default if regulated is None else regulated,
+            registered=registered, cqc_provider_id=provider_id, cqc_location_ids=locations,
+            lead_officer=lead_officer.strip(), insolvency_practitioner=insolvency_practitioner.strip(),
+        )
+    except ValidationError as exc:
+        raise BadInput("; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())) from None
+
+
+def classify_for(store: Store, facts: IncidentFacts) -> ClassificationResult:
+    settings = require_settings(store)
+    area = store.authorities.get(facts.area_code)
+    return classify(facts, our_code=settings.authority_code, area_name=area.name if area else None)
+
+
+def open_incident(store: Store, facts: IncidentFacts) -> Incident:
+    result = classify_for(store, facts)
+    return store.incidents.add(facts, result, lifecycle.INITIAL_STATUS[result.classification])
+
+
+def change_facts(store: Store, incident_id: int, reason: str | None = None, **changes: Any) -> Incident:
+    """Change facts, recompute the classification, and move the status forward if it now calls for it."""
+    incident = store.incidents.get(incident_id)
+    try:
+        facts = incident.facts.model_copy(update=changes)
+        facts = IncidentFacts.model_validate(facts.model_dump())
+    except ValidationError as exc:
+        raise BadInput("; ".join(err["msg"] for err in exc.errors())) from None
+    result = classify_for(store, facts)
+    with store.write(reason):
+        updated = store.incidents.update_facts(incident_id, facts, result, reason)
+        target = lifecycle.escalation_for(updated.status, result.classification)
+        if target is not None:
+            updated = store.incidents.set_status(
+                incident_id, target, f"classification is now {result.classification.label}"
+            )
+        if result.classification is not incident.classification:
+            from contingency.services.people import redetermine_incident
+
+            redetermine_incident(store, incident_id, f"classification is now {result.classification.label}")
+    return updated
+
+
+def change_status(store: Store, incident_id: int, new: str, reason: str) -> Incident:
+    incident = store.incidents.get(incident_id)
+    try:
+        status = IncidentStatus(new)
+    except ValueError:
+        raise BadInput(f"status {new!r} is not one of: {', '.join(s.value for s in IncidentStatus)}") from None
+    try:
+        lifecycle.check_transition(incident.status, status, reason)
+    except lifecycle.BadTransition as exc:
+        raise BadInput(str(exc)) from None
+    with store.write(reason):
+        if lifecycle.needs_decision(incident.status, status):
+            store.decisions.add(
+                incident_id=incident_id, decision=f"Close the incident (was {incident.status.value})",
+                rationale=reason, decided_at=store.clock(), powers="Care Act 2014 s.48(2); brief rule 7",
+            )
+        return store.incidents.set_status(incident_id, status, reason)

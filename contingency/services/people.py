@@ -1,0 +1,179 @@
+"""Adding, editing and re-determining affected people. Every change goes through the event log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from contingency.models import Authority, Classification, Incident
+from contingency.person import Determination, Person, PersonFacts, PersonStatus, Source
+from contingency.rules.authorities import AuthorityIndex
+from contingency.rules.determination import determine
+from contingency.rules.normalise import FieldParser, FieldProblem
+from contingency.services.errors import BadInput
+from contingency.services.incidents import require_settings
+from contingency.store import Store
+
+
+@dataclass(frozen=True)
+class RosterContext:
+    """What the determination needs beyond the person: the incident and who we are."""
+
+    incident: Incident
+    classification: Classification
+    area: Authority | None
+    ours: Authority
+    authorities: AuthorityIndex
+
+    def determine(self, facts: PersonFacts, *, duplicate: bool = False) -> Determination:
+        return determine(facts, classification=self.classification, area=self.area, ours=self.ours,
+                         authorities=self.authorities, duplicate_suspected=duplicate)
+
+
+def context_for(store: Store, incident_id: int) -> RosterContext:
+    settings = require_settings(store)
+    incident = store.incidents.get(incident_id)
+    return RosterContext(
+        incident=incident, classification=incident.classification,
+        area=store.authorities.get(incident.facts.area_code),
+        ours=store.authorities.get(settings.authority_code), authorities=store.authorities,
+    )
+
+
+def field_parser(store: Store) -> FieldParser:
+    settings = require_settings(store)
+    return FieldParser(store.authorities, store.icbs, ours=settings.authority_code, today=store.clock().date())
+
+
+def _validated(data: dict[str, Any]) -> PersonFacts:
+    try:
+        return PersonFacts.model_validate(data)
+    except ValidationError as exc:
+        raise BadInput("; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())) from None
+
+
+def parse_changes(store: Store, raw: dict[str, str]) -> dict[str, Any]:
+    """Officer-typed values (field -> text) into typed values; a bad value is an error, not a flag."""
+    parser = field_parser(store)
+    unknown = set(raw) - set(PersonFacts.model_fields)
+    if unknown:
+        raise BadInput(f"unknown field(s) {', '.join(sorted(unknown))}; fields are: {', '.join(PersonFacts.model_fields)}")
+    changes: dict[str, Any] = {}
+    for field, text in raw.items():
+        try:
+            changes[field] = parser.parse(field, text)
+        except FieldProblem as exc:
+            raise BadInput(f"{field}: {exc}") from None
+    if "funding" in changes or "funding_body" in changes:
+        funding, body, problem = parser.settle_funding(changes.get("funding"), changes.get("funding_body"))
+        if problem:
+            raise BadInput(problem)
+        if "funding" in changes:
+            changes["funding"] = funding
+        if body is not None:
+            changes["funding_body"] = body
+    return {k: v for k, v in changes.items() if not (v is None and k in ("funding", "or_status", "status", "carer_role"))}
+
+
+def add_person(store: Store, incident_id: int, changes: dict[str, Any], reason: str | None = None) -> Person:
+    context = context_for(store, incident_id)
+    origin = Source(origin=f"officer {store.officer}", confirmed=True)
+    facts = _validated({**changes, "sources": {field: origin for field in changes}})
+    if facts.nhs_number:
+        existing = store.people.by_nhs_number(incident_id, facts.nhs_number)
+        if existing:
+            raise BadInput(f"NHS number {facts.nhs_number} is already on this roster as person {existing.id} "
+                           f"({existing.facts.display_name}); edit that record instead")
+    with store.write(reason or "person added") as tx:
+        twins = store.people.same_name_and_birth(incident_id, facts.first_name, facts.last_name, facts.date_of_birth)
+        person_id = store.people.insert(tx, incident_id, facts, context.determine(facts, duplicate=bool(twins)))
+        for twin in twins:
+            _redetermine(store, context, store.people.get(twin), reason="suspected duplicate of person "
+                         f"{person_id}")
+    return store.people.get(person_id)
+
+
+def edit_person(store: Store, person_id: int, changes: dict[str, Any], reason: str | None = None) -> Person:
+    """Change fields. The needs snapshot changes only with a reason, through a decision entry (rule 13)."""
+    person = store.people.get(person_id)
+    context = context_for(store, person.incident_id)
+    if "needs_snapshot" in changes and changes["needs_snapshot"] != person.facts.needs_snapshot \
+            and person.facts.needs_snapshot and not (reason or "").strip():
+        raise BadInput("changing the needs met 'immediately before' the failure needs a reason; it is logged "
+                       "as a decision (brief rule 13)")
+    origin = Source(origin=f"officer {store.officer}", confirmed=True)
+    sources = {**person.facts.sources, **{field: origin for field in changes}}
+    fixed = set(changes)
+    issues = tuple(i for i in person.facts.issues if i.field not in fixed)
+    facts = _validated({**person.facts.model_dump(), **changes, "issues": issues, "sources": sources})
+    if facts.nhs_number and facts.nhs_number != person.facts.nhs_number:
+        existing = store.people.by_nhs_number(person.incident_id, facts.nhs_number)
+        if existing and existing.id != person_id:
+            raise BadInput(f"NHS number {facts.nhs_number} already belongs to person {existing.id}; merge them instead")
+    with store.write(reason) as tx:
+        if "needs_snapshot" in changes and person.facts.needs_snapshot and \
+                changes["needs_snapshot"] != person.facts.needs_snapshot:
+            store.decisions.add(
+                incident_id=person.incident_id, decided_at=store.clock(),
+                decision=f"Change the recorded needs of person {person_id} ({facts.display_name})",
+                rationale=reason or "", powers="Care Act 2014 s.48(1); brief rule 13",
+            )
+        twins = store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
+                                                 facts.date_of_birth, exclude=person_id)
+        store.people.update(tx, person, facts, context.determine(facts, duplicate=bool(twins)), reason=reason)
+    return store.people.get(person_id)
+
+
+def confirm_fields(store: Store, person_id: int, fields: list[str], reason: str | None = None) -> Person:
+    person = store.people.get(person_id)
+    sources = dict(person.facts.sources)
+    for field in fields:
+        origin = sources.get(field, Source(origin=f"officer {store.officer}"))
+        sources[field] = Source(origin=origin.origin, confirmed=True)
+    return _write_facts(store, person, person.facts.model_copy(update={"sources": sources}),
+                        reason or f"confirmed {', '.join(fields)}")
+
+
+def set_status(store: Store, person_id: int, status: str, detail: str = "", reason: str | None = None) -> Person:
+    try:
+        new = PersonStatus(status)
+    except ValueError:
+        raise BadInput(f"status {status!r} is not one of: {', '.join(s.value for s in PersonStatus)}") from None
+    person = store.people.get(person_id)
+    if new is PersonStatus.MOVED and not detail.strip():
+        raise BadInput("say where the person moved to")
+    facts = person.facts.model_copy(update={"status": new, "status_detail": detail.strip()})
+    return _write_facts(store, person, facts, reason or f"status: {new.label}", action="status")
+
+
+def _write_facts(store: Store, person: Person, facts: PersonFacts, reason: str | None, action: str = "update") -> Person:
+    context = context_for(store, person.incident_id)
+    twins = store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
+                                             facts.date_of_birth, exclude=person.id)
+    with store.write(reason) as tx:
+        store.people.update(tx, person, facts, context.determine(facts, duplicate=bool(twins)), reason=reason,
+                            action=action)
+    return store.people.get(person.id)
+
+
+def _redetermine(store: Store, context: RosterContext, person: Person, reason: str) -> None:
+    twins = store.people.same_name_and_birth(person.incident_id, person.facts.first_name,
+                                             person.facts.last_name, person.facts.date_of_birth, exclude=person.id)
+    det = context.determine(person.facts, duplicate=bool(twins))
+    if det != person.determination:
+        with store.write(reason) as tx:
+            store.people.update(tx, person, person.facts, det, reason=reason, action="redetermine")
+
+
+def redetermine_incident(store: Store, incident_id: int, reason: str) -> int:
+    """After the incident's classification or our settings change, bring every determination up to date."""
+    context = context_for(store, incident_id)
+    changed = 0
+    with store.write(reason):
+        for person in store.people.all(incident_id):
+            before = person.determination
+            _redetermine(store, context, person, reason)
+            changed += store.people.get(person.id).determination != before
+    return changed

@@ -1,0 +1,142 @@
+"""The append-only event log and its SHA-256 chain.
+
+Each entry's hash is SHA-256 over the previous entry's hash followed by the entry's own canonical
+content (its sequence number, time, officer, entity, id, action, before, after, reason). Editing,
+deleting, inserting or reordering any row outside the app breaks the chain at that row.
+
+Entries are written only by `Tx` in the same transaction as the change they record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+# Tables whose rows must match the last after-image the log holds for them.
+ENTITY_TABLES: dict[str, tuple[str, str]] = {
+    "settings": ("settings", "id"),
+    "incident": ("incidents", "id"),
+    "decision": ("decisions", "id"),
+    "person": ("people", "id"),
+    "import": ("imports", "id"),
+    "import-reject": ("import_rejects", "id"),
+    "column-map": ("column_maps", "name"),
+}
+
+
+def to_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    content = json.dumps(
+        [
+            row["seq"], row["at"], row["officer"], row["entity"], row["entity_id"], row["action"],
+            row["before"], row["after"], row["reason"], row["incident_id"],
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
+class LogWriter:
+    """Appends entries within the caller's open transaction, keeping the chain head in hand."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        last = conn.execute("SELECT seq, hash FROM event_log ORDER BY seq DESC LIMIT 1").fetchone()
+        self.seq, self.head = (last[0], last[1]) if last else (0, GENESIS)
+        self._pending: list[tuple] = []
+
+    def append(self, *, at: str, officer: str, entity: str, entity_id: str, action: str,
+               before: Any, after: Any, reason: str | None, incident_id: int | None) -> int:
+        self.seq += 1
+        row = {
+            "seq": self.seq, "at": at, "officer": officer, "entity": entity,
+            "entity_id": str(entity_id), "action": action, "before": to_json(before),
+            "after": to_json(after), "reason": reason, "incident_id": incident_id,
+        }
+        row["prev_hash"] = self.head
+        row["hash"] = self.head = entry_hash(self.head, row)
+        self._pending.append(tuple(row.values()))
+        if len(self._pending) >= 2000:
+            self.flush()
+        return self.seq
+
+    def flush(self) -> None:
+        if self._pending:
+            self.conn.executemany(
+                "INSERT INTO event_log (seq, at, officer, entity, entity_id, action, before, after,"
+                " reason, incident_id, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                self._pending,
+            )
+            self._pending.clear()
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    entries: int
+    head: str
+    problem: str = ""
+    first_bad_seq: int | None = None
+
+
+def verify(conn: sqlite3.Connection) -> Verification:
+    """Walk the chain, then check every record still matches what the log last said of it."""
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    cursor = conn.execute(
+        "SELECT seq, at, officer, entity, entity_id, action, before, after, reason, incident_id,"
+        " prev_hash, hash FROM event_log ORDER BY seq"
+    )
+    columns = [d[0] for d in cursor.description]
+    latest: dict[tuple[str, str], str | None] = {}
+    for values in cursor:
+        row = dict(zip(columns, values))
+        seq = row["seq"]
+        if seq != expected_seq:
+            what = "deleted" if seq > expected_seq else "inserted or reordered"
+            return _broken(count, prev_hash, seq, f"entry {seq} follows {expected_seq - 1}: an entry was {what}")
+        if row["prev_hash"] != prev_hash:
+            return _broken(count, prev_hash, seq, f"entry {seq} does not follow from entry {seq - 1}: "
+                           "an entry was inserted, deleted or reordered")
+        if entry_hash(prev_hash, row) != row["hash"]:
+            return _broken(count, prev_hash, seq, f"entry {seq} was edited after it was written")
+        latest[(row["entity"], row["entity_id"])] = row["after"]
+        prev_hash, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+    drift = _first_drift(conn, latest)
+    if drift:
+        return Verification(False, count, prev_hash, drift)
+    return Verification(True, count, prev_hash)
+
+
+def _broken(count: int, head: str, seq: int, problem: str) -> Verification:
+    return Verification(False, count, head, problem, seq)
+
+
+def _first_drift(conn: sqlite3.Connection, latest: dict[tuple[str, str], str | None]) -> str:
+    for entity, (table, pk) in ENTITY_TABLES.items():
+        cursor = conn.execute(f"SELECT * FROM {table} ORDER BY {pk}")  # noqa: S608 - names are ours
+        columns = [d[0] for d in cursor.description]
+        seen = set()
+        for values in cursor:
+            row = dict(zip(columns, values))
+            key = (entity, str(row[pk]))
+            seen.add(key)
+            logged = latest.get(key)
+            if logged is None:
+                return f"{entity} {row[pk]} has no entry in the event log: it was written outside the app"
+            if json.loads(logged) != row:
+                return f"{entity} {row[pk]} differs from its last logged state: it was changed outside the app"
+        for (kind, entity_id), after in latest.items():
+            if kind == entity and after is not None and (kind, entity_id) not in seen:
+                return f"{entity} {entity_id} is in the event log but missing: it was deleted outside the app"
+    return ""

@@ -1,0 +1,57 @@
+"""The store file on disk: owner-only permissions, integrity check and backups."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+OWNER_FILE = 0o600
+OWNER_DIR = 0o700
+
+
+def ensure_private_dir(folder: Path) -> None:
+    missing = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for created in reversed(missing):
+        created.mkdir(mode=OWNER_DIR)
+        os.chmod(created, OWNER_DIR)
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable by its owner only, before SQLite ever touches it."""
+    ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_FILE)
+    os.close(fd)
+    os.chmod(path, OWNER_FILE)  # whatever the umask said
+
+
+def backup_path_for(path: Path, at: datetime) -> Path:
+    stamp = at.strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix or '.sqlite'}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}.backup-{stamp}-{n}{path.suffix or '.sqlite'}")
+    return candidate
+
+
+def backup(conn: sqlite3.Connection, path: Path, at: datetime) -> Path:
+    """Copy the open database with SQLite's online backup API to a timestamped file beside it."""
+    target = backup_path_for(path, at)
+    create_private_file(target)
+    dest = sqlite3.connect(target)
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    return target
+
+
+def newest_backup(path: Path) -> Path | None:
+    backups = sorted(path.parent.glob(f"{path.stem}.backup-*"), key=lambda p: p.name)
+    return backups[-1] if backups else None

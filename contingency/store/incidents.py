@@ -1,0 +1,102 @@
+"""Incidents: rows <-> models. Classification is computed by the service, stored here with its reasons."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from contingency.models import (
+    Classification,
+    ClassificationResult,
+    Incident,
+    IncidentFacts,
+    IncidentStatus,
+)
+from contingency.rules.times import from_utc_iso, to_utc_iso
+from contingency.store.errors import NotFound
+
+if TYPE_CHECKING:
+    from contingency.store.store import Store
+
+_FACT_COLUMNS = (
+    "provider_name", "service_kind", "area_code", "event_key", "aware_at", "event_date", "continuing",
+    "regulated", "registered", "cqc_provider_id", "cqc_location_ids", "lead_officer", "insolvency_practitioner",
+)
+
+
+def _facts_row(facts: IncidentFacts) -> dict[str, Any]:
+    data = facts.model_dump(mode="json")
+    data["aware_at"] = to_utc_iso(facts.aware_at)
+    data["cqc_location_ids"] = json.dumps(list(facts.cqc_location_ids))
+    for flag in ("continuing", "regulated", "registered"):
+        data[flag] = int(data[flag])
+    return {column: data[column] for column in _FACT_COLUMNS}
+
+
+def _incident(row: dict[str, Any], people_count: int = 0) -> Incident:
+    facts = IncidentFacts(
+        **{column: row[column] for column in _FACT_COLUMNS if column not in ("aware_at", "cqc_location_ids")},
+        aware_at=from_utc_iso(row["aware_at"]),
+        cqc_location_ids=tuple(json.loads(row["cqc_location_ids"])),
+    )
+    return Incident(
+        id=row["id"],
+        facts=facts,
+        classification=Classification(row["classification"]),
+        reasons=tuple(json.loads(row["reasons"])),
+        status=IncidentStatus(row["status"]),
+        opened_at=from_utc_iso(row["opened_at"]),
+        people_count=people_count,
+    )
+
+
+class IncidentRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def add(self, facts: IncidentFacts, result: ClassificationResult, status: IncidentStatus) -> Incident:
+        with self.store.write() as tx:
+            incident_id = tx.next_id("incidents")
+            row = {
+                "id": incident_id,
+                **_facts_row(facts),
+                "classification": result.classification.value,
+                "reasons": json.dumps(list(result.reasons)),
+                "status": status.value,
+                "opened_at": tx.at,
+            }
+            tx.insert("incident", "incidents", row, incident_id=incident_id)
+        return self.get(incident_id)
+
+    def update_facts(self, incident_id: int, facts: IncidentFacts, result: ClassificationResult,
+                     reason: str | None) -> Incident:
+        with self.store.write(reason) as tx:
+            tx.update(
+                "incident", "incidents", incident_id,
+                {**_facts_row(facts), "classification": result.classification.value,
+                 "reasons": json.dumps(list(result.reasons))},
+                incident_id=incident_id, reason=reason,
+            )
+        return self.get(incident_id)
+
+    def set_status(self, incident_id: int, status: IncidentStatus, reason: str) -> Incident:
+        with self.store.write(reason) as tx:
+            tx.update("incident", "incidents", incident_id, {"status": status.value},
+                      incident_id=incident_id, action="status", reason=reason)
+        return self.get(incident_id)
+
+    def get(self, incident_id: int) -> Incident:
+        row = next(self.store.db.query("SELECT * FROM incidents WHERE id = ?", [incident_id]), None)
+        if row is None:
+            raise NotFound(f"there is no incident {incident_id}; 'contingency incident list' shows them")
+        return _incident(row, self._people_counts().get(incident_id, 0))
+
+    def list(self) -> list[Incident]:
+        counts = self._people_counts()
+        rows = self.store.db.query("SELECT * FROM incidents ORDER BY status = 'closed', aware_at DESC")
+        return [_incident(row, counts.get(row["id"], 0)) for row in rows]
+
+    def _people_counts(self) -> dict[int, int]:
+        if "people" not in self.store.db.table_names():
+            return {}
+        return dict(self.store.conn.execute("SELECT incident_id, count(*) FROM people GROUP BY incident_id"))

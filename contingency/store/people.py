@@ -1,0 +1,190 @@
+"""The roster: people rows <-> models, paging and filtering in SQL so 50,000 people stay quick."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from contingency.person import DataIssue, Determination, Person, PersonFacts, Source
+from contingency.store.errors import NotFound
+
+if TYPE_CHECKING:
+    from contingency.store.store import Store
+    from contingency.store.tx import Tx
+
+_BOOLS = ("fnc", "capacity_concern", "advocate_needed", "immigration_question", "housing_question")
+FACT_COLUMNS = tuple(PersonFacts.model_fields)
+
+
+def search_text(facts: PersonFacts) -> str:
+    dob = facts.date_of_birth
+    parts = [facts.first_name, facts.last_name, facts.preferred_name, facts.provider_ref, facts.nhs_number or ""]
+    if dob:
+        parts += [dob.isoformat(), dob.strftime("%d/%m/%Y")]
+    return " ".join(p for p in parts if p).lower()
+
+
+def person_row(person_id: int, incident_id: int, facts: PersonFacts, det: Determination) -> dict[str, Any]:
+    data = facts.model_dump(mode="json")
+    row: dict[str, Any] = {"id": person_id, "incident_id": incident_id}
+    for column in FACT_COLUMNS:
+        value = data[column]
+        if column in _BOOLS:
+            value = int(value)
+        elif column in ("issues", "sources"):
+            value = json.dumps(value, sort_keys=True)
+        row[column] = value
+    row.update(
+        basis=det.basis.value, notify=json.dumps(list(det.notify)), recover_from=det.recover_from,
+        charge_route=det.charge_route.value if det.charge_route else None,
+        flags=json.dumps([f.value for f in det.flags]), flag_count=len(det.flags),
+        reasons=json.dumps(list(det.reasons)), search_text=search_text(facts),
+    )
+    return row
+
+
+def _person(row: dict[str, Any]) -> Person:
+    facts = {column: row[column] for column in FACT_COLUMNS}
+    for column in _BOOLS:
+        facts[column] = bool(facts[column])
+    facts["issues"] = tuple(DataIssue(**i) for i in json.loads(row["issues"]))
+    facts["sources"] = {k: Source(**v) for k, v in json.loads(row["sources"]).items()}
+    facts["date_of_birth"] = date.fromisoformat(row["date_of_birth"]) if row["date_of_birth"] else None
+    det = Determination(
+        basis=row["basis"], notify=tuple(json.loads(row["notify"])), recover_from=row["recover_from"],
+        charge_route=row["charge_route"], flags=tuple(json.loads(row["flags"])),
+        reasons=tuple(json.loads(row["reasons"])),
+    )
+    return Person(id=row["id"], incident_id=row["incident_id"], facts=PersonFacts.model_validate(facts),
+                  determination=det)
+
+
+@dataclass(frozen=True)
+class RosterQuery:
+    """What the roster screen and `people list` ask for. Every field narrows; None means any."""
+
+    incident_id: int
+    search: str = ""
+    basis: str | None = None
+    authority_ref: str | None = None  # la:... / icb:... in the person's notify list
+    rag: str | None = None  # RED / AMBER / GREEN, or "none" for not yet rated
+    status: str | None = None
+    flag: str | None = None  # a flag key, or "any"
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses, params = ["incident_id = ?"], [self.incident_id]
+        for term in self.search.lower().split():
+            clauses.append("search_text LIKE ? ESCAPE '\\'")
+            params.append("%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        if self.basis:
+            clauses.append("basis = ?")
+            params.append(self.basis)
+        if self.authority_ref:
+            clauses.append("(notify LIKE ? OR recover_from = ?)")
+            params += [f'%"{self.authority_ref}"%', self.authority_ref]
+        if self.rag == "none":
+            clauses.append("rag IS NULL")
+        elif self.rag:
+            clauses.append("rag = ?")
+            params.append(self.rag)
+        if self.status:
+            clauses.append("status = ?")
+            params.append(self.status)
+        if self.flag == "any":
+            clauses.append("flag_count > 0")
+        elif self.flag:
+            clauses.append("flags LIKE ?")
+            params.append(f'%"{self.flag}"%')
+        return " AND ".join(clauses), params
+
+
+# RED first, then unrated (unknown risk is a risk), then AMBER, GREEN; then by name.
+_ORDER = ("CASE rag WHEN 'RED' THEN 0 WHEN 'AMBER' THEN 2 WHEN 'GREEN' THEN 3 ELSE 1 END,"
+          " last_name COLLATE NOCASE, first_name COLLATE NOCASE, id")
+
+
+class PeopleRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # --- writes (always inside store.write) --------------------------------------------------------
+
+    def insert(self, tx: Tx, incident_id: int, facts: PersonFacts, det: Determination,
+               reason: str | None = None) -> int:
+        person_id = tx.next_id("people")
+        tx.insert("person", "people", person_row(person_id, incident_id, facts, det),
+                  incident_id=incident_id, reason=reason)
+        return person_id
+
+    def insert_many(self, tx: Tx, rows: list[dict[str, Any]], incident_id: int, reason: str | None) -> None:
+        tx.insert_many("person", "people", rows, incident_id=incident_id, reason=reason)
+
+    def update(self, tx: Tx, person: Person, facts: PersonFacts, det: Determination, *,
+               reason: str | None = None, action: str = "update") -> None:
+        row = person_row(person.id, person.incident_id, facts, det)
+        tx.update("person", "people", person.id, row, incident_id=person.incident_id, reason=reason, action=action)
+
+    # --- reads --------------------------------------------------------------------------------------
+
+    def get(self, person_id: int) -> Person:
+        row = next(self.store.db.query("SELECT * FROM people WHERE id = ?", [person_id]), None)
+        if row is None:
+            raise NotFound(f"there is no person {person_id}")
+        return _person(row)
+
+    def page(self, query: RosterQuery, *, offset: int = 0, limit: int = 100) -> list[Person]:
+        where, params = query.where()
+        rows = self.store.db.query(
+            f"SELECT * FROM people WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?",  # noqa: S608
+            [*params, limit, offset],
+        )
+        return [_person(row) for row in rows]
+
+    def count(self, query: RosterQuery) -> int:
+        where, params = query.where()
+        return self.store.conn.execute(f"SELECT count(*) FROM people WHERE {where}", params).fetchone()[0]  # noqa: S608
+
+    def all(self, incident_id: int) -> list[Person]:
+        return self.page(RosterQuery(incident_id), limit=-1)
+
+    def ids(self, incident_id: int) -> list[int]:
+        return [r[0] for r in self.store.conn.execute("SELECT id FROM people WHERE incident_id = ? ORDER BY id",
+                                                      [incident_id])]
+
+    def by_nhs_number(self, incident_id: int, nhs_number: str) -> Person | None:
+        row = next(self.store.db.query(
+            "SELECT * FROM people WHERE incident_id = ? AND nhs_number = ? ORDER BY id LIMIT 1",
+            [incident_id, nhs_number]), None)
+        return _person(row) if row else None
+
+    def same_name_and_birth(self, incident_id: int, first: str, last: str, dob: date | None,
+                            exclude: int | None = None) -> list[int]:
+        if not dob or not (first or last):
+            return []
+        rows = self.store.conn.execute(
+            "SELECT id FROM people WHERE incident_id = ? AND date_of_birth = ? AND lower(first_name) = ?"
+            " AND lower(last_name) = ? AND id != ?",
+            [incident_id, dob.isoformat(), first.lower(), last.lower(), exclude or -1],
+        )
+        return [r[0] for r in rows]
+
+    def summary(self, incident_id: int) -> dict[str, Any]:
+        conn = self.store.conn
+        by = {}
+        for column in ("basis", "rag", "status"):
+            by[column] = dict(conn.execute(
+                f"SELECT coalesce({column}, 'none'), count(*) FROM people WHERE incident_id = ?"  # noqa: S608
+                f" GROUP BY 1 ORDER BY 2 DESC", [incident_id]))
+        notify: Counter[str] = Counter()
+        flags: Counter[str] = Counter()
+        for notify_json, flags_json in conn.execute(
+                "SELECT notify, flags FROM people WHERE incident_id = ?", [incident_id]):
+            notify.update(json.loads(notify_json))
+            flags.update(json.loads(flags_json))
+        total = conn.execute("SELECT count(*) FROM people WHERE incident_id = ?", [incident_id]).fetchone()[0]
+        return {"total": total, **by, "notify": dict(notify.most_common()), "flags": dict(flags.most_common()),
+                "people_with_flags": conn.execute(
+                    "SELECT count(*) FROM people WHERE incident_id = ? AND flag_count > 0", [incident_id]).fetchone()[0]}

@@ -1,0 +1,206 @@
+"""Open a store safely and hand out its repositories. Every write goes through `Store.write`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from contingency.clock import Clock, system_clock
+from contingency.models import ICB, Authority, Settings, StoreKind
+from contingency.rules.authorities import AuthorityIndex, ICBIndex
+from contingency.rules.times import to_utc_iso
+from contingency.store import files
+from contingency.store.errors import StoreBusy, StoreCorrupt, StoreError, StoreMissing
+from contingency.store.eventlog import LogWriter, Verification, verify
+from contingency.store.migrations import SYSTEM, build_migrations
+from contingency.store.tx import Tx
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+@contextmanager
+def busy_as_store_error() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if _is_busy(exc):
+            raise StoreBusy() from None
+        raise
+
+
+def open_store(path: str | Path, *, officer: str = "", clock: Clock = system_clock,
+               create: StoreKind | None = None, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
+    """Open (or, given `create`, make) a store: WAL, foreign keys, busy timeout, integrity, migrations."""
+    path = Path(path).expanduser()
+    is_new = not path.exists()
+    if is_new and create is None:
+        raise StoreMissing(
+            f"there is no store at {path}; run 'contingency setup' to make one "
+            "(or 'contingency demo' for an exercise)"
+        )
+    if is_new:
+        files.create_private_file(path)
+    conn = _connect(path, busy_timeout_ms)
+    db = Database(conn)
+    with busy_as_store_error():
+        migrations = build_migrations(at=to_utc_iso(clock()))
+        pending = migrations.pending(db)
+        if pending and db.table_names():
+            files.backup(conn, path, clock())
+        migrations.apply(db)
+        kind = _ensure_kind(db, create, at=to_utc_iso(clock()), officer=officer)
+    return Store(db=db, path=path, kind=kind, officer=officer, clock=clock)
+
+
+def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000)
+    try:
+        with busy_as_store_error():
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            result = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            raise
+        conn.close()
+        raise StoreCorrupt(_corrupt_message(path, str(exc))) from None
+    if result != [("ok",)]:
+        conn.close()
+        raise StoreCorrupt(_corrupt_message(path, "; ".join(r[0] for r in result[:3])))
+    return conn
+
+
+def _corrupt_message(path: Path, detail: str) -> str:
+    newest = files.newest_backup(path)
+    restore = f"the newest backup is {newest}" if newest else "no backup was found beside it"
+    return f"the store {path} failed its integrity check ({detail}); {restore}"
+
+
+def _ensure_kind(db: Database, create: StoreKind | None, *, at: str, officer: str) -> StoreKind:
+    row = db.execute("SELECT value FROM store_meta WHERE key = 'kind'").fetchone()
+    if row is None:
+        if create is None:
+            raise StoreError("this store has no live/exercise marker; it was not made by contingency")
+        with db.atomic():
+            db.execute("INSERT INTO store_meta (key, value) VALUES ('kind', ?)", [create.value])
+            log = LogWriter(db.conn)
+            log.append(at=at, officer=officer or SYSTEM, entity="store", entity_id="kind", action="create",
+                       before=None, after={"kind": create.value}, reason="new store", incident_id=None)
+            log.flush()
+        return create
+    kind = StoreKind(row[0])
+    if create is not None and create is not kind:
+        raise StoreError(f"this store is a {kind.value} store; a {create.value} store needs its own file")
+    return kind
+
+
+class Store:
+    def __init__(self, *, db: Database, path: Path | None, kind: StoreKind, officer: str, clock: Clock):
+        self.db = db
+        self.conn = db.conn
+        self.path = path
+        self.kind = kind
+        self.officer = officer
+        self.clock = clock
+        self._tx: Tx | None = None
+
+    @property
+    def is_exercise(self) -> bool:
+        return self.kind is StoreKind.EXERCISE
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def write(self, reason: str | None = None) -> Iterator[Tx]:
+        """One transaction; every change inside it is logged in it. Re-entrant."""
+        if self._tx is not None:
+            yield self._tx
+            return
+        if not self.officer.strip():
+            raise StoreError("who is writing? set the officer's name (--officer, CONTINGENCY_OFFICER or setup)")
+        with busy_as_store_error():
+            self.conn.execute("BEGIN IMMEDIATE")
+        self._tx = Tx(self.conn, officer=self.officer, at=to_utc_iso(self.clock()), reason=reason)
+        try:
+            yield self._tx
+            self._tx.log.flush()
+            with busy_as_store_error():
+                self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._tx = None
+
+    # --- the operating council -------------------------------------------------------------------
+
+    def settings(self) -> Settings | None:
+        row = self.conn.execute(
+            "SELECT authority_code, team, officer, address, phone, email FROM settings WHERE id = 1"
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("authority_code", "team", "officer", "address", "phone", "email")
+        return Settings(**dict(zip(keys, row)))
+
+    def save_settings(self, settings: Settings, reason: str | None = None) -> None:
+        row = settings.model_dump()
+        with self.write(reason) as tx:
+            if self.settings() is None:
+                tx.insert("settings", "settings", {"id": 1, **row})
+            else:
+                tx.update("settings", "settings", 1, row)
+
+    # --- reference data --------------------------------------------------------------------------
+
+    @cached_property
+    def authorities(self) -> AuthorityIndex:
+        rows = self.db.query("SELECT code, gss_code, name, nice_name, nation, kind FROM authorities ORDER BY code")
+        return AuthorityIndex(Authority(**row) for row in rows)
+
+    @cached_property
+    def icbs(self) -> ICBIndex:
+        return ICBIndex(ICB(**row) for row in self.db.query("SELECT gss_code, ods_code, name FROM icbs"))
+
+    # --- repositories ----------------------------------------------------------------------------
+
+    @cached_property
+    def incidents(self):
+        from contingency.store.incidents import IncidentRepo
+
+        return IncidentRepo(self)
+
+    @cached_property
+    def people(self):
+        from contingency.store.people import PeopleRepo
+
+        return PeopleRepo(self)
+
+    @cached_property
+    def decisions(self):
+        from contingency.store.decisions import DecisionRepo
+
+        return DecisionRepo(self)
+
+    @cached_property
+    def log(self):
+        from contingency.store.logrepo import LogRepo
+
+        return LogRepo(self)
+
+    def verify_log(self) -> Verification:
+        return verify(self.conn)
