@@ -212,7 +212,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
     if not args.officer:
         raise BadInput("--officer is required for setup: the name of the officer setting it up")
-    store = _store(args, create=StoreKind.EXERCISE if args.exercise else StoreKind.LIVE)
+    wanted = StoreKind.EXERCISE if args.exercise else StoreKind.LIVE
+    store = _store(args, create=wanted)
+    if args.exercise and store.kind is not wanted:
+        raise BadInput(f"{store.path} is a {store.kind.value} store; an exercise needs a new file (give another --db)")
     settings = setup_council(store, authority=args.authority, team=args.team, officer=args.officer,
                              address=args.address, phone=args.phone, email=args.email)
     authority = store.authorities.get(settings.authority_code)

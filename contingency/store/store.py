@@ -40,7 +40,8 @@ def busy_as_store_error() -> Iterator[None]:
 
 def open_store(path: str | Path, *, officer: str = "", clock: Clock = system_clock,
                create: StoreKind | None = None, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
-    """Open (or, given `create`, make) a store: WAL, foreign keys, busy timeout, integrity, migrations."""
+    """Open a store, or make a new one of kind `create` if there is none: WAL, foreign keys, busy
+    timeout, integrity check, migrations (with a backup first). An existing store keeps its kind."""
     path = Path(path).expanduser()
     is_new = not path.exists()
     if is_new and create is None:
@@ -100,10 +101,7 @@ def _ensure_kind(db: Database, create: StoreKind | None, *, at: str, officer: st
                        before=None, after={"kind": create.value}, reason="new store", incident_id=None)
             log.flush()
         return create
-    kind = StoreKind(row[0])
-    if create is not None and create is not kind:
-        raise StoreError(f"this store is a {kind.value} store; a {create.value} store needs its own file")
-    return kind
+    return StoreKind(row[0])
 
 
 class Store:

@@ -1,0 +1,1 @@
+"""The Textual app. Thin: screens call services and read the store's repositories, never SQL."""

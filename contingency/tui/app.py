@@ -1,0 +1,71 @@
+"""The contingency app: a thin shell that owns the store and the screen stack."""
+
+from __future__ import annotations
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from contingency.store import Store, StoreError
+
+
+class ContingencyApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "contingency"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave contingency (everything is already saved)"),
+        Binding("f1", "help", "Help", id="help", tooltip="What the keys on this screen do"),
+        Binding("question_mark", "help", "Help", show=False, id="help-alt"),
+    ]
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.theme = "textual-dark"
+
+    @property
+    def clock(self):
+        return self.store.clock
+
+    def on_mount(self) -> None:
+        if self.store.is_exercise:
+            self.sub_title = "EXERCISE"
+        from contingency.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.store.settings() is None:
+            from contingency.tui.screens.setup import SetupScreen
+
+            self.push_screen(SetupScreen())
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Verify the event log", "Check the hash chain and that every record matches it",
+                            self.action_verify_log)
+        yield SystemCommand("Help for this screen", "Show the keys for this screen", self.action_help)
+
+    def action_verify_log(self) -> None:
+        result = self.store.verify_log()
+        if result.ok:
+            self.notify(f"Event log OK: {result.entries} entries; head {result.head[:16]}…", title="Verified")
+        else:
+            self.notify(f"Event log BROKEN: {result.problem}", title="Verification failed", severity="error",
+                        timeout=30)
+
+    def action_help(self) -> None:
+        from contingency.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def report(self, error: Exception) -> None:
+        """Show an officer-fixable error without losing their place."""
+        self.notify(str(error), title="Not saved", severity="error", timeout=10)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A busy or broken store is reported, not a crash: the officer can try again.
+        if isinstance(error, StoreError):
+            self.report(error)
+            return
+        super()._handle_exception(error)

@@ -1,0 +1,191 @@
+"""One incident: header always in view, and its sections (overview, people, log) by number key."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from contingency.models import IncidentStatus
+from contingency.rules import lifecycle
+from contingency.rules.times import format_local
+from contingency.services.errors import BadInput
+from contingency.services.incidents import change_status
+from contingency.tui.screens.base import AppScreen
+from contingency.tui.widgets.incident_header import IncidentHeader
+from contingency.tui.widgets.roster import RosterView
+
+
+class IncidentScreen(AppScreen):
+    TITLE = "Incident"
+    HELP = ("The header always shows the provider, the classification, when the duty started and how long ago. "
+            "Number keys switch sections; `/` searches the roster.")
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back", tooltip="Back to the list of incidents"),
+        Binding("1", "section('overview')", "Overview", id="section-overview", show=False, tooltip="Facts, reasons, counts"),
+        Binding("2", "section('people')", "People", id="section-people", show=False, tooltip="The roster"),
+        Binding("3", "section('log')", "Log", id="section-log", show=False, tooltip="Event log and decisions"),
+        Binding("n", "new_person", "Add person", id="new-person", tooltip="Add someone by hand"),
+        Binding("i", "import_list", "Import", id="import", tooltip="Import the provider's list (CSV or XLSX)"),
+        Binding("d", "decision", "Decision", id="decision", tooltip="Record a decision with its rationale"),
+        Binding("s", "status", "Status", id="status", tooltip="Move the incident through its lifecycle"),
+        Binding("f", "facts", "Facts", id="facts", tooltip="Change the incident's facts (reclassifies)"),
+    ]
+
+    def __init__(self, incident_id: int) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_chrome()
+        yield IncidentHeader(id="incident-header")
+        with TabbedContent(id="sections", initial="people"):
+            with TabPane("1 Overview", id="overview"):
+                with VerticalScroll():
+                    yield Static("", id="overview-facts", markup=False)
+                    yield Static("", id="overview-summary", markup=False)
+            with TabPane("2 People", id="people"):
+                yield RosterView(self.store, self.incident_id, id="roster")
+            with TabPane("3 Log", id="log"):
+                yield Static("", id="log-verify", markup=False)
+                yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#log-table", DataTable)
+        table.add_column("When", key="at", width=16)
+        table.add_column("Who", key="who", width=14)
+        table.add_column("What", key="what")
+        self.refresh_all()
+        self.set_interval(30, self.refresh_header)
+        self.query_one(RosterView).focus_table()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_all()
+        self.query_one(RosterView).reload(keep_offset=True)
+
+    @property
+    def incident(self):
+        return self.store.incidents.get(self.incident_id)
+
+    def refresh_header(self) -> None:
+        self.query_one(IncidentHeader).show(self.incident, self.capp.clock())
+
+    def refresh_all(self) -> None:
+        self.refresh_header()
+        self._overview()
+        self._log()
+
+    def _overview(self) -> None:
+        incident = self.incident
+        facts = incident.facts
+        now = self.capp.clock()
+        area = self.store.authorities.get(facts.area_code)
+        lines = [
+            f"Provider: {facts.provider_name}" + (f" (CQC {facts.cqc_provider_id})" if facts.cqc_provider_id else ""),
+            f"Service: {facts.service_kind.label} in {area.name if area else facts.area_code}"
+            + ("" if facts.regulated else " (not a regulated activity)"),
+            f"Trigger: {facts.event_key}" + (f" on {facts.event_date:%d/%m/%Y}" if facts.event_date else "")
+            + (" · someone is carrying the service on" if facts.continuing else ""),
+            f"Became aware: {format_local(facts.aware_at, now=now)}   Status: {incident.status.value}",
+            f"Lead officer: {facts.lead_officer or 'not recorded'}",
+            "",
+            f"{incident.classification.label}: why",
+            *(f"• {r}" for r in incident.reasons),
+        ]
+        self.query_one("#overview-facts", Static).update("\n".join(lines))
+        summary = self.store.people.summary(self.incident_id)
+        def counts(mapping: dict) -> str:
+            return ", ".join(f"{k} {v}" for k, v in mapping.items()) or "none"
+        notify_names = []
+        for ref, n in summary["notify"].items():
+            kind, _, code = ref.partition(":")
+            found = self.store.authorities.get(code) if kind == "la" else None
+            notify_names.append(f"{found.nice_name if found else ref} {n}")
+        self.query_one("#overview-summary", Static).update("\n".join([
+            "",
+            f"People: {summary['total']}   with flags to resolve: {summary['people_with_flags']}",
+            f"By basis: {counts(summary['basis'])}",
+            f"By RAG: {counts(summary['rag'])}",
+            f"By status: {counts(summary['status'])}",
+            f"Bodies to tell: {', '.join(notify_names) or 'none yet'}",
+            f"Flags: {counts(summary['flags'])}",
+        ]))
+
+    def _log(self) -> None:
+        now = self.capp.clock()
+        table = self.query_one("#log-table", DataTable)
+        table.clear()
+        for entry in self.store.log.for_incident(self.incident_id, limit=300):
+            what = f"{entry.entity} {entry.entity_id} {entry.action}" + (f": {entry.reason}" if entry.reason else "")
+            table.add_row(format_local(entry.at, now=now), entry.officer, what, key=str(entry.seq))
+        decisions = self.store.decisions.for_incident(self.incident_id)
+        self.query_one("#log-verify", Static).update(
+            f"{len(decisions)} decision entries · ctrl+p 'Verify the event log' checks the hash chain")
+
+    def action_section(self, section: str) -> None:
+        self.query_one("#sections", TabbedContent).active = section
+        if section == "people":
+            self.query_one(RosterView).focus_table()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(RosterView.Open)
+    def open_person(self, event: RosterView.Open) -> None:
+        from contingency.tui.screens.person import PersonScreen
+
+        self.app.push_screen(PersonScreen(event.person_id))
+
+    def action_status(self) -> None:
+        from contingency.tui.screens.dialogs import ChoiceWithReason
+
+        current = self.incident.status
+        allowed = [s for s in IncidentStatus if s in lifecycle.ALLOWED[current]]
+        if not allowed:
+            self.notify("This incident is closed.")
+            return
+
+        def chosen(result) -> None:
+            if result:
+                status, reason, _ = result
+                try:
+                    change_status(self.store, self.incident_id, status, reason)
+                except BadInput as exc:
+                    self.capp.report(exc)
+                    return
+                self.notify(f"Status is now {status}")
+                self.refresh_all()
+
+        self.app.push_screen(ChoiceWithReason(f"Status (now {current.value})",
+                                              [(s.value, s.value) for s in allowed]), chosen)
+
+    def action_decision(self) -> None:
+        from contingency.tui.screens.dialogs import DecisionDialog
+
+        self.app.push_screen(DecisionDialog(self.incident_id), lambda _: self.refresh_all())
+
+    def action_facts(self) -> None:
+        from contingency.tui.screens.incident_form import IncidentForm
+
+        self.app.push_screen(IncidentForm(self.incident), lambda _: self.refresh_all())
+
+    def action_new_person(self) -> None:
+        from contingency.tui.screens.person_form import PersonForm
+
+        def added(person_id: int | None) -> None:
+            self.query_one(RosterView).reload()
+            self.refresh_all()
+
+        self.app.push_screen(PersonForm(incident_id=self.incident_id), added)
+
+    def action_import_list(self) -> None:
+        from contingency.tui.screens.import_dialog import ImportDialog
+
+        def imported(_) -> None:
+            self.query_one(RosterView).reload()
+            self.refresh_all()
+
+        self.app.push_screen(ImportDialog(self.incident_id), imported)

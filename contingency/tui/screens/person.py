@@ -1,0 +1,162 @@
+"""One person: the record, the determination in plain English, data to fix, and the history."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from contingency.person import Person, PersonStatus
+from contingency.rules.identifiers import format_nhs_number
+from contingency.rules.times import format_local
+from contingency.services.errors import BadInput
+from contingency.services.people import confirm_fields, set_status
+from contingency.tui.screens.base import AppScreen
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+class PersonScreen(AppScreen):
+    TITLE = "Person"
+    HELP = ("Everything recorded about this person, why the council's duty is what it is, what needs fixing "
+            "(✗ lines), and every change made. `e` edits; fixing a flagged field clears its flag.")
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="back", tooltip="Back to the roster"),
+        Binding("e", "edit", "Edit / fix", id="edit", tooltip="Edit fields; flagged fields come first"),
+        Binding("t", "status", "Status", id="person-status", tooltip="Record where the person is now"),
+        Binding("c", "confirm", "Confirm", id="confirm", tooltip="Mark every imported value as checked"),
+    ]
+
+    def __init__(self, person_id: int) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_chrome()
+        with VerticalScroll(id="person-body"):
+            yield Static("", id="person-title", classes="screen-title", markup=False)
+            yield Static("", id="person-issues", markup=False)
+            yield Static("", id="person-determination", markup=False)
+            yield Static("", id="person-record", markup=False)
+            yield Static("", id="person-history", markup=False)
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.refresh_person()
+        self.query_one("#person-body").focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_person()
+
+    def _authority(self, code: str | None) -> str:
+        if not code:
+            return "not recorded"
+        found = self.store.authorities.get(code)
+        return f"{found.name} ({found.code})" if found else code
+
+    def _body(self, ref: str) -> str:
+        kind, _, code = ref.partition(":")
+        if kind == "la":
+            return self._authority(code)
+        try:
+            return self.store.icbs.resolve(code).name
+        except LookupError:
+            return ref
+
+    def refresh_person(self) -> None:
+        person: Person = self.store.people.get(self.person_id)
+        facts, det = person.facts, person.determination
+        now = self.capp.clock()
+        rag = f"{facts.rag.value}: {facts.rag_reason}" if facts.rag else "NOT RATED"
+        self.query_one("#person-title", Static).update(
+            f"{facts.display_name}" + (f" ({facts.preferred_name})" if facts.preferred_name else "")
+            + f" · {rag} · {facts.status.label}" + (f" ({facts.status_detail})" if facts.status_detail else ""))
+        issues = [f"✗ {i.field.replace('_', ' ')}: {i.value!r}: {i.message}" for i in facts.issues]
+        self.query_one("#person-issues", Static).update(
+            ("To fix (press e):\n" + "\n".join(issues) + "\n") if issues else "")
+        charge = {None: "no charge to the person", "s48(5)": "may be charged the cost only (s.48(5)); never for advice",
+                  "s49(3)(d)": "may be charged only for needs the cross-border body did not arrange (s.49(3)(d))",
+                  "s14": "charging under s.14 as now"}[det.charge_route.value if det.charge_route else None]
+        self.query_one("#person-determination", Static).update("\n".join([
+            f"Basis: {det.basis.label}",
+            f"Tell: {'; '.join(self._body(r) for r in det.notify) or 'nobody else'}",
+            f"Recover costs from: {self._body(det.recover_from) if det.recover_from else 'nobody'}",
+            f"Charging: {charge}",
+            f"Flags: {', '.join(f.label for f in det.flags) or 'none'}",
+            "Why:",
+            *(f"• {r}" for r in det.reasons),
+            "",
+        ]))
+        sources = facts.sources
+        def src(field: str) -> str:
+            origin = sources.get(field)
+            if not origin:
+                return ""
+            return f"  [{origin.origin}{', confirmed' if origin.confirmed else ', unconfirmed'}]"
+        self.query_one("#person-record", Static).update("\n".join([
+            f"Provider ref: {facts.provider_ref or '-'}{src('provider_ref')}",
+            f"Born: {facts.date_of_birth.strftime('%d/%m/%Y') if facts.date_of_birth else 'not recorded'}{src('date_of_birth')}",
+            f"NHS number: {format_nhs_number(facts.nhs_number) if facts.nhs_number else 'not recorded'}{src('nhs_number')}",
+            f"Where care is given: {facts.service_address or '-'}   Home postcode: {facts.home_postcode or '-'}",
+            f"Service: {facts.service_kind.label if facts.service_kind else '-'}"
+            + (f", {facts.visits_per_week} visits/week" if facts.visits_per_week else "")
+            + (f", {facts.hours_per_week:g} h/week" if facts.hours_per_week else "")
+            + (f", £{facts.weekly_cost_pence / 100:,.2f}/week" if facts.weekly_cost_pence is not None else ""),
+            f"Needs immediately before: {facts.needs_snapshot or 'not recorded'}",
+            f"Funding: {facts.funding.label}{' + FNC' if facts.fnc else ''}; arranged/paid by "
+            f"{self._authority(facts.funding_body) if facts.funding_body else (facts.arranged_by or 'not recorded')}"
+            f"{src('funding')}",
+            f"Ordinary residence: {self._authority(facts.or_code)} ({facts.or_status.value}){src('or_code')}",
+            f"ICB: {facts.icb_code or '-'}   Carer role: {facts.carer_role.value}",
+            f"Capacity concern: {_yes(facts.capacity_concern)}   Advocate needed: {_yes(facts.advocate_needed)}",
+            f"Next of kin / nominee: {facts.nominee_name or 'none recorded'}"
+            + (f" ({facts.nominee_relationship})" if facts.nominee_relationship else "")
+            + (f" {facts.nominee_phone}" if facts.nominee_phone else ""),
+            f"Notes: {facts.notes or '-'}",
+            "",
+        ]))
+        history = self.store.log.for_entity("person", self.person_id)
+        self.query_one("#person-history", Static).update("History:\n" + "\n".join(
+            f"{format_local(e.at, now=now)}  {e.officer}: {e.action}" + (f" ({e.reason})" if e.reason else "")
+            for e in reversed(history)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_edit(self) -> None:
+        from contingency.tui.screens.person_form import PersonForm
+
+        self.app.push_screen(PersonForm(person=self.store.people.get(self.person_id)), lambda _: self.refresh_person())
+
+    def action_status(self) -> None:
+        from contingency.tui.screens.dialogs import ChoiceWithReason
+
+        person = self.store.people.get(self.person_id)
+
+        def chosen(result) -> None:
+            if result:
+                status, reason, detail = result
+                try:
+                    set_status(self.store, self.person_id, status, detail, reason or None)
+                except BadInput as exc:
+                    self.capp.report(exc)
+                    return
+                self.refresh_person()
+
+        self.app.push_screen(ChoiceWithReason(
+            f"Where is {person.facts.display_name} now?", [(s.label, s.value) for s in PersonStatus],
+            current=person.facts.status.value, reason_required=False,
+            detail_label="Where (if moved)"), chosen)
+
+    def action_confirm(self) -> None:
+        person = self.store.people.get(self.person_id)
+        unconfirmed = [f for f, s in person.facts.sources.items() if not s.confirmed]
+        if not unconfirmed:
+            self.notify("Every value is already confirmed")
+            return
+        confirm_fields(self.store, self.person_id, unconfirmed)
+        self.notify(f"Confirmed {len(unconfirmed)} values")
+        self.refresh_person()

@@ -1,0 +1,32 @@
+"""The incident header: provider, classification, duty start and time elapsed, always in view."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from contingency.models import Classification, Incident
+from contingency.rules.times import format_elapsed, format_local
+
+
+class IncidentHeader(Static):
+    DEFAULT_CSS = """
+    IncidentHeader {
+        height: 2;
+        padding: 0 1;
+        background: $boost;
+    }
+    IncidentHeader.-s48 { border-left: thick $error; }
+    IncidentHeader.-urgent { border-left: thick $warning; }
+    """
+
+    def show(self, incident: Incident, now, next_due: str = "") -> None:
+        facts = incident.facts
+        elapsed = format_elapsed(now - facts.aware_at)
+        self.set_class(incident.classification is Classification.SECTION_48_ACTIVE, "-s48")
+        self.set_class(incident.classification is Classification.URGENT_NEED, "-urgent")
+        duty = "duty from" if incident.classification in (
+            Classification.SECTION_48_ACTIVE, Classification.URGENT_NEED) else "aware"
+        line1 = f"{facts.provider_name} · {incident.classification.label}"
+        line2 = (f"{duty} {format_local(facts.aware_at, now=now)} · {elapsed} ago · status {incident.status.value}"
+                 f" · {incident.people_count} people" + (f" · next: {next_due}" if next_due else ""))
+        self.update(f"{line1}\n{line2}")
