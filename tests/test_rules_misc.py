@@ -49,14 +49,11 @@ def test_valid_nhs_numbers(text):
     assert normalise_nhs_number(text) == "".join(ch for ch in text if ch.isdigit())
 
 
-def test_nhs_number_check_digit_zero():
-    # 401 023 2137 has a check digit of 7; 0 checks: 100 000 0030 -> weights give remainder 0 -> check 0?
-    # Build one whose remainder is 1 (11 - 1 = 10 is invalid) and one whose check is 0 (11 -> 0).
-    body = "123456780"
-    total = sum(int(d) * w for d, w in zip(body, range(10, 1, -1)))
-    check = (11 - total % 11) % 11
-    assert check != 10
-    assert normalise_nhs_number(body + str(check)) == body + str(check)
+def test_nhs_number_check_digit_eleven_means_zero():
+    # 100000006: weighted sum 10*1 + 2*6 = 22, remainder 0, so 11 - 0 = 11, which is written as 0.
+    assert normalise_nhs_number("1000000060") == "1000000060"
+    with pytest.raises(BadIdentifier, match="check digit"):
+        normalise_nhs_number("1000000061")
 
 
 @pytest.mark.parametrize(("text", "why"), [
@@ -123,10 +120,17 @@ def test_invalid_cqc_ids(text):
     (46349, date(2026, 11, 23)),  # Excel serial as a number
     (46349.75, date(2026, 11, 23)),  # a serial with a time part
     (14704, date(1940, 4, 3)),
-    ("1", date(1899, 12, 31)),
+    (1, date(1899, 12, 31)),
 ])
 def test_parse_uk_date(text, expected):
     assert parse_uk_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1940", "03/1940", "April 1940", "1"])
+def test_partial_dates_are_refused_not_completed_from_today(text):
+    """A date of birth of '1940' must not silently become 23 November 1940 (today's day and month)."""
+    with pytest.raises(BadDate):
+        parse_uk_date(text)
 
 
 def test_year_first_with_slashes_is_year_month_day():
@@ -415,7 +419,9 @@ def test_unknown_headers(header):
 def test_every_canonical_header_maps_to_its_field():
     for field, header in CANONICAL.items():
         assert field_for_header(header) == field
-        assert field_for_header(field) == field
+        if field != "arranged_by":  # "arranged by" is a provider's word for the placing authority
+            assert field_for_header(field) == field
+    assert field_for_header("Who arranged") == "arranged_by"
 
 
 # --- funding words -------------------------------------------------------------------------------------

@@ -122,6 +122,10 @@ def parse_date_of_birth(raw: str, *, today: date) -> date:
     return value
 
 
+_COUNCIL_KINDS = frozenset({Funding.OTHER_ENGLISH_COUNCIL, Funding.WELSH_COUNCIL, Funding.SCOTTISH_COUNCIL,
+                            Funding.NI_TRUST})
+
+
 class FieldParser:
     """Parses one person field at a time, given the reference data and our authority."""
 
@@ -209,7 +213,7 @@ class FieldParser:
             return self.council_funding(body_code), body_code, ""
         if word is None:
             return Funding.UNKNOWN, body_code, ""
-        if word is Funding.OTHER_ENGLISH_COUNCIL and body_code:
+        if word in _COUNCIL_KINDS and body_code:
             return self.council_funding(body_code), body_code, ""
         if word is Funding.OWN_COUNCIL:
             return Funding.OWN_COUNCIL, self.ours, ""

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from contingency.models import Authority, Classification, Incident
-from contingency.person import Determination, Person, PersonFacts, PersonStatus, Source
+from contingency.person import Determination, Funding, Person, PersonFacts, PersonStatus, Source
 from contingency.rules.authorities import AuthorityIndex
 from contingency.rules.determination import determine
 from contingency.rules.normalise import FieldParser, FieldProblem
@@ -66,21 +66,26 @@ def parse_changes(store: Store, raw: dict[str, str]) -> dict[str, Any]:
             changes[field] = parser.parse(field, text)
         except FieldProblem as exc:
             raise BadInput(f"{field}: {exc}") from None
-    if "funding" in changes or "funding_body" in changes:
-        funding, body, problem = parser.settle_funding(changes.get("funding"), changes.get("funding_body"))
-        if problem:
-            raise BadInput(problem)
-        if "funding" in changes:
-            changes["funding"] = funding
-        if body is not None:
-            changes["funding_body"] = body
-    return {k: v for k, v in changes.items() if not (v is None and k in ("funding", "or_status", "status", "carer_role"))}
+    return {k: v for k, v in changes.items() if not (v is None and k in ("or_status", "status", "carer_role"))}
+
+
+_COUNCIL_FUNDED = frozenset({Funding.OWN_COUNCIL, Funding.OTHER_ENGLISH_COUNCIL, Funding.WELSH_COUNCIL,
+                             Funding.SCOTTISH_COUNCIL, Funding.NI_TRUST, Funding.UNKNOWN})
+_TAKES_A_BODY = _COUNCIL_FUNDED | {Funding.DIRECT_PAYMENT, Funding.JOINT, Funding.S117, "council"}
+
+
+def _settle_funding(store: Store, data: dict[str, Any]) -> dict[str, Any]:
+    """Funding and the paying council decide each other: 'LA' + Kirklees is another English council."""
+    funding, body, problem = field_parser(store).settle_funding(data.get("funding"), data.get("funding_body"))
+    if problem:
+        raise BadInput(f"funding: {problem}")
+    return {**data, "funding": funding, "funding_body": body}
 
 
 def add_person(store: Store, incident_id: int, changes: dict[str, Any], reason: str | None = None) -> Person:
     context = context_for(store, incident_id)
     origin = Source(origin=f"officer {store.officer}", confirmed=True)
-    facts = _validated({**changes, "sources": {field: origin for field in changes}})
+    facts = _validated(_settle_funding(store, {**changes, "sources": {field: origin for field in changes}}))
     if facts.nhs_number:
         existing = store.people.by_nhs_number(incident_id, facts.nhs_number)
         if existing:
@@ -107,7 +112,16 @@ def edit_person(store: Store, person_id: int, changes: dict[str, Any], reason: s
     sources = {**person.facts.sources, **{field: origin for field in changes}}
     fixed = set(changes)
     issues = tuple(i for i in person.facts.issues if i.field not in fixed)
-    facts = _validated({**person.facts.model_dump(), **changes, "issues": issues, "sources": sources})
+    merged = {**person.facts.model_dump(), **changes, "issues": issues, "sources": sources}
+    if "funding" in changes or "funding_body" in changes:
+        if "funding_body" not in changes and changes["funding"] not in _TAKES_A_BODY:
+            merged["funding_body"] = None  # e.g. now self-funded: the old council no longer pays
+        if "funding" not in changes and person.facts.funding in _COUNCIL_FUNDED:
+            merged["funding"] = "council"  # the new body decides which kind of council
+        merged = _settle_funding(store, merged)
+        fixed.add("funding")
+        merged["issues"] = tuple(i for i in person.facts.issues if i.field not in fixed)
+    facts = _validated(merged)
     if facts.nhs_number and facts.nhs_number != person.facts.nhs_number:
         existing = store.people.by_nhs_number(person.incident_id, facts.nhs_number)
         if existing and existing.id != person_id:

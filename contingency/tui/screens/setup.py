@@ -33,6 +33,9 @@ class SetupScreen(Dialog):
             yield Field("Email", Input(id="email"), id="f-email")
             yield Button("Save (ctrl+s)", variant="primary", id="save")
 
+    def on_mount(self) -> None:
+        self.query_one("#authority", Input).focus()
+
     def action_cancel(self) -> None:
         if self.store.settings() is None:
             self.notify("contingency needs your council before it can be used; press ctrl+q to quit",

@@ -1,0 +1,18 @@
+"""Helpers for the Textual tests: a deterministic demo store at a pinned size."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from contingency.clock import fixed_clock
+from contingency.services.demo import build_demo
+from contingency.store import Store
+
+DEMO_NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+SIZE = (80, 24)
+
+
+def demo_store(tmp_path: Path, people: int | None = None) -> Store:
+    return build_demo(tmp_path / "demo.sqlite", seed=2026, people=people, replace_default=False,
+                      officer="Demo Officer", clock=fixed_clock(DEMO_NOW))
