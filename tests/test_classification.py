@@ -7,7 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from contingency.models import Classification, IncidentFacts, IncidentStatus, ServiceKind
+from contingency.models import (
+    Classification,
+    IncidentFacts,
+    IncidentStatus,
+    ServiceKind,
+)
 from contingency.rules import lifecycle
 from contingency.rules.classification import classify
 from contingency.rules.events import EVENTS, EventKind, event_by_key

@@ -19,7 +19,12 @@ from contingency.rules.authorities import (
     normalise,
 )
 from contingency.rules.columns import CANONICAL, field_for_header
-from contingency.rules.identifiers import BadIdentifier, check_cqc_id, format_nhs_number, normalise_nhs_number
+from contingency.rules.identifiers import (
+    BadIdentifier,
+    check_cqc_id,
+    format_nhs_number,
+    normalise_nhs_number,
+)
 from contingency.rules.normalise import FieldParser, FieldProblem, parse_money_pence
 from contingency.rules.times import (
     BadDate,

@@ -18,8 +18,14 @@ from contingency.models import StoreKind
 from contingency.paths import resource_dir
 from contingency.services.incidents import change_status
 from contingency.services.people import add_person, parse_changes
-from contingency.store import StoreBusy, StoreCorrupt, StoreError, StoreMissing, open_store
-from contingency.store import files
+from contingency.store import (
+    StoreBusy,
+    StoreCorrupt,
+    StoreError,
+    StoreMissing,
+    files,
+    open_store,
+)
 from contingency.store.eventlog import entry_hash
 from tests.conftest import NOW, OFFICER
 

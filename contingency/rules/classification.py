@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from contingency.models import Classification, ClassificationResult, IncidentFacts
 from contingency.rules.events import EventKind, event_by_key
+from contingency.rules.times import LONDON
 
 C = Classification
 
@@ -54,6 +55,17 @@ def classify(facts: IncidentFacts, *, our_code: str, area_name: str | None = Non
                 "Monitoring: an administrator or someone else is still carrying on the service, so "
                 "the provider is not yet unable to carry it on and there is no section 48 duty "
                 "(Care Act 2014 s.48(1); brief rule 4). Liaise with them and with CQC.",
+            ),
+        )
+
+    if event.kind is EventKind.BUSINESS_FAILURE and facts.event_date and \
+            facts.event_date > facts.aware_at.astimezone(LONDON).date():
+        return ClassificationResult(
+            classification=C.MONITORING,
+            reasons=(
+                f"Not triggered yet: {cite} is dated {facts.event_date:%d/%m/%Y}, after the provider stopped. "
+                "Section 48 needs the business failure event at or before the inability "
+                "(SI 2015/301 reg 2(1)(b); brief rule 1). Meet urgent needs meanwhile (s.19(3)).",
             ),
         )
 

@@ -109,6 +109,17 @@ def _none_yet(classification: Classification, facts: PersonFacts, body: Authorit
 def _urgent(facts: PersonFacts, body: Authority | None, ours: Authority, icb_ref: str | None) -> _Draft:
     if facts.funding is Funding.NHS_CHC:
         return _chc(icb_ref)
+    if facts.funding is Funding.S117:
+        draft = _Draft(Basis.EXISTING_S18 if body and body.code == ours.code else Basis.URGENT_S19)
+        draft.tell(icb_ref)
+        if body and body.code != ours.code:
+            draft.tell(body.ref)
+        draft.reasons.append(
+            "s.117 after-care: the s.117 authority and the ICB keep their duty; we act on urgent needs "
+            "meanwhile (Care Act 2014 s.19(3); brief rule 25) and tell them. s.117 after-care is free: no "
+            "charge to the person (Mental Health Act 1983 s.117)."
+        )
+        return draft
     if _is_ours(facts, body, ours):
         draft = _Draft(Basis.EXISTING_S18, charge_route=ChargeRoute.S14)
         draft.reasons.append(

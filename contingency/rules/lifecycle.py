@@ -41,8 +41,9 @@ def check_transition(current: IncidentStatus, new: IncidentStatus, reason: str) 
 
 
 def needs_decision(current: IncidentStatus, new: IncidentStatus) -> bool:
-    """Closing an active duty needs an end reason and a decision entry (brief rule 7)."""
-    return new is S.CLOSED and current in (S.STEPPING_DOWN, S.ACTIVE)
+    """Ending an active duty needs an end reason and a decision entry (brief rule 7), whether it is
+    closed or dropped back to monitoring (the duty ends either way)."""
+    return current in (S.STEPPING_DOWN, S.ACTIVE) and new in (S.CLOSED, S.MONITORING)
 
 
 def escalation_for(current: IncidentStatus, classification: Classification) -> IncidentStatus | None:

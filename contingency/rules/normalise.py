@@ -14,7 +14,12 @@ from typing import Any
 
 from contingency.models import Nation, ServiceKind
 from contingency.person import RAG, CarerRole, Flag, Funding, ORStatus, PersonStatus
-from contingency.rules.authorities import AuthorityIndex, AuthorityNotResolved, ICBIndex, normalise
+from contingency.rules.authorities import (
+    AuthorityIndex,
+    AuthorityNotResolved,
+    ICBIndex,
+    normalise,
+)
 from contingency.rules.identifiers import BadIdentifier, normalise_nhs_number
 from contingency.rules.times import BadDate, parse_uk_date
 
@@ -64,6 +69,9 @@ _STATUS_WORDS: dict[str, PersonStatus] = {
     **dict.fromkeys(["died", "deceased", "rip"], PersonStatus.DECEASED),
 }
 
+# No care package costs this much a week; a bigger figure is a typo (or pence typed as pounds).
+MAX_WEEKLY_POUNDS = 100_000
+
 _TRUE = {"y", "yes", "true", "1", "x", "✓"}
 _FALSE = {"n", "no", "false", "0", ""}
 
@@ -94,6 +102,8 @@ def parse_money_pence(raw: str) -> int:
         raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is not an amount of money; write it like 1234.56") from None
     if pounds < 0:
         raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is negative; a weekly cost cannot be")
+    if pounds > MAX_WEEKLY_POUNDS:
+        raise FieldProblem(Flag.BAD_VALUE, f"weekly cost {raw!r} is over £{MAX_WEEKLY_POUNDS:,}; check the figure")
     pence = pounds * 100
     if pence != pence.to_integral_value():
         raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} has fractions of a penny")
@@ -110,9 +120,9 @@ def parse_number(raw: str, *, integer: bool, what: str, high: float) -> float | 
     return value
 
 
-def parse_date_of_birth(raw: str, *, today: date) -> date:
+def parse_date_of_birth(raw: str | date | int | float, *, today: date) -> date:
     try:
-        value = parse_uk_date(raw)
+        value = parse_uk_date(raw, today=today)
     except BadDate as exc:
         raise FieldProblem(Flag.BAD_VALUE, f"date of birth: {exc}") from None
     if value > today:
@@ -158,16 +168,14 @@ class FieldParser:
 
     def parse(self, field: str, raw: Any) -> Any:
         text = "" if raw is None else str(raw).strip()
-        if field == "date_of_birth" and isinstance(raw, date):
-            return raw
+        if field == "date_of_birth" and isinstance(raw, (date, int, float)) and not isinstance(raw, bool):
+            return parse_date_of_birth(raw, today=self.today)  # a spreadsheet date cell or Excel serial
         parser = self.parsers.get(field)
         if parser is None:
             return text
         if not text and field not in ("fnc", "capacity_concern", "advocate_needed", "immigration_question",
                                       "housing_question"):
             return None
-        if isinstance(raw, (int, float)) and field == "date_of_birth":
-            return parse_date_of_birth(raw, today=self.today)  # an Excel serial
         return parser(text)
 
     def nhs_number(self, raw: str) -> str:

@@ -113,7 +113,8 @@ def change_status(store: Store, incident_id: int, new: str, reason: str) -> Inci
     with store.write(reason):
         if lifecycle.needs_decision(incident.status, status):
             store.decisions.add(
-                incident_id=incident_id, decision=f"Close the incident (was {incident.status.value})",
+                incident_id=incident_id,
+                decision=f"End the active duty: {incident.status.value} to {status.value}",
                 rationale=reason, decided_at=store.clock(), powers="Care Act 2014 s.48(2); brief rule 7",
             )
         return store.incidents.set_status(incident_id, status, reason)

@@ -8,7 +8,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from contingency.models import Authority, Classification, Incident
-from contingency.person import Determination, Funding, Person, PersonFacts, PersonStatus, Source
+from contingency.person import (
+    Determination,
+    Funding,
+    Person,
+    PersonFacts,
+    PersonStatus,
+    Source,
+)
 from contingency.rules.authorities import AuthorityIndex
 from contingency.rules.determination import determine
 from contingency.rules.normalise import FieldParser, FieldProblem

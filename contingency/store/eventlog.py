@@ -19,6 +19,7 @@ GENESIS = "0" * 64
 
 # Tables whose rows must match the last after-image the log holds for them.
 ENTITY_TABLES: dict[str, tuple[str, str]] = {
+    "store-meta": ("store_meta", "key"),
     "settings": ("settings", "id"),
     "incident": ("incidents", "id"),
     "decision": ("decisions", "id"),

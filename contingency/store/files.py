@@ -53,5 +53,6 @@ def backup(conn: sqlite3.Connection, path: Path, at: datetime) -> Path:
 
 
 def newest_backup(path: Path) -> Path | None:
-    backups = sorted(path.parent.glob(f"{path.stem}.backup-*"), key=lambda p: p.name)
+    # Several backups can share a second; the file written last is the newest.
+    backups = sorted(path.parent.glob(f"{path.stem}.backup-*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
     return backups[-1] if backups else None

@@ -97,8 +97,8 @@ def _ensure_kind(db: Database, create: StoreKind | None, *, at: str, officer: st
         with db.atomic():
             db.execute("INSERT INTO store_meta (key, value) VALUES ('kind', ?)", [create.value])
             log = LogWriter(db.conn)
-            log.append(at=at, officer=officer or SYSTEM, entity="store", entity_id="kind", action="create",
-                       before=None, after={"kind": create.value}, reason="new store", incident_id=None)
+            log.append(at=at, officer=officer or SYSTEM, entity="store-meta", entity_id="kind", action="create",
+                       before=None, after={"key": "kind", "value": create.value}, reason="new store", incident_id=None)
             log.flush()
         return create
     return StoreKind(row[0])

@@ -12,9 +12,19 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from contingency.models import Incident, ServiceKind
 from contingency.rules.events import EVENTS
-from contingency.rules.times import BadDate, format_local, parse_local_datetime, parse_uk_date
+from contingency.rules.times import (
+    BadDate,
+    format_local,
+    parse_local_datetime,
+    parse_uk_date,
+)
 from contingency.services.errors import BadInput
-from contingency.services.incidents import build_facts, change_facts, classify_for, open_incident
+from contingency.services.incidents import (
+    build_facts,
+    change_facts,
+    classify_for,
+    open_incident,
+)
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
 

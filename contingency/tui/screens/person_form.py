@@ -14,7 +14,12 @@ from contingency.person import Person
 from contingency.rules.columns import CANONICAL
 from contingency.rules.normalise import FieldProblem
 from contingency.services.errors import BadInput
-from contingency.services.people import add_person, edit_person, field_parser, parse_changes
+from contingency.services.people import (
+    add_person,
+    edit_person,
+    field_parser,
+    parse_changes,
+)
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
 

@@ -1,0 +1,274 @@
+"""Commands for the store, its council, incidents, the demo and the event log."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from contingency.clock import system_clock
+from contingency.commands.base import (
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    Commands,
+    emit,
+    record_id,
+    store_for,
+)
+from contingency.models import Incident, StoreKind
+from contingency.rules.events import EVENTS
+from contingency.rules.times import (
+    BadDate,
+    format_local,
+    parse_local_datetime,
+    parse_uk_date,
+    to_utc_iso,
+)
+from contingency.services.errors import BadInput
+from contingency.store import Store
+
+
+def register(cmds: Commands) -> None:
+    demo = cmds.add("demo", "make a fresh EXERCISE store with synthetic incidents and open it", cmd_demo)
+    demo.add_argument("--people", type=int, default=None, help="residents in the care-home incident (default 48)")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (the demo is deterministic)")
+    demo.add_argument("--no-tui", action="store_true", help="build the store and print its path only")
+
+    setup = cmds.add("setup", "record the operating council and its letterhead", cmd_setup)
+    setup.add_argument("--authority", required=True, help="GSS code, short code or name, e.g. 'Leeds'")
+    setup.add_argument("--team", required=True)
+    setup.add_argument("--address", default="")
+    setup.add_argument("--phone", default="")
+    setup.add_argument("--email", default="")
+    setup.add_argument("--exercise", action="store_true", help="make a new store an EXERCISE store")
+
+    incident = cmds.group("incident", "open, list, show and change incidents")
+    opener = incident.add("open", "open an incident", cmd_incident_open)
+    opener.add_argument("--provider", required=True)
+    opener.add_argument("--service", required=True, help="care-home, care-home-nursing, home-care, ...")
+    opener.add_argument("--area", required=True, help="the authority where the service was carried on")
+    opener.add_argument("--event", required=True, help="trigger key; see 'contingency events'")
+    opener.add_argument("--aware-at", help="when we became aware (default now), e.g. 01:40 or 23/11/2026 01:40")
+    opener.add_argument("--event-date", help="the date of the event itself, day first")
+    opener.add_argument("--continuing", action="store_true", help="an administrator or anyone else carries it on")
+    opener.add_argument("--not-regulated", action="store_true", help="not a regulated activity (SI 2014/2936)")
+    opener.add_argument("--not-registered", action="store_true", help="the provider is not CQC-registered")
+    opener.add_argument("--cqc-provider-id")
+    opener.add_argument("--cqc-location-id", action="append", default=[])
+    opener.add_argument("--lead-officer", default="")
+    opener.add_argument("--insolvency-practitioner", default="")
+    incident.add("list", "list incidents", cmd_incident_list)
+    show = incident.add("show", "show one incident with its classification reasons", cmd_incident_show)
+    show.add_argument("id", type=record_id)
+    status = incident.add("status", "move an incident through its lifecycle", cmd_incident_status)
+    status.add_argument("id", type=record_id)
+    status.add_argument("new_status", help="warning, monitoring, active, stepping-down, closed")
+    status.add_argument("--reason", required=True)
+    facts = incident.add("facts", "change an incident's facts; the classification is recomputed", cmd_incident_facts)
+    facts.add_argument("id", type=record_id)
+    facts.add_argument("--event")
+    facts.add_argument("--continuing", dest="continuing", action="store_true", default=None)
+    facts.add_argument("--not-continuing", dest="continuing", action="store_false")
+    facts.add_argument("--area")
+    facts.add_argument("--reason", required=True)
+
+    cmds.add("events", "list the trigger events with their citations", cmd_events)
+
+    log = cmds.group("log", "the event log")
+    log.add("verify", "check the event log's hash chain and that records match it", cmd_log_verify)
+
+
+def incident_json(store: Store, incident: Incident) -> dict[str, Any]:
+    facts = incident.facts
+    area = store.authorities.get(facts.area_code)
+    return {
+        "id": incident.id,
+        "status": incident.status.value,
+        "classification": incident.classification.value,
+        "reasons": list(incident.reasons),
+        "provider": facts.provider_name,
+        "service_kind": facts.service_kind.value,
+        "area_code": facts.area_code,
+        "area_name": area.name if area else None,
+        "event_key": facts.event_key,
+        "event_date": facts.event_date.isoformat() if facts.event_date else None,
+        "aware_at": to_utc_iso(facts.aware_at),
+        "continuing": facts.continuing,
+        "regulated": facts.regulated,
+        "registered": facts.registered,
+        "cqc_provider_id": facts.cqc_provider_id,
+        "cqc_location_ids": list(facts.cqc_location_ids),
+        "lead_officer": facts.lead_officer,
+        "insolvency_practitioner": facts.insolvency_practitioner,
+        "opened_at": to_utc_iso(incident.opened_at),
+        "people_count": incident.people_count,
+    }
+
+
+def incident_text(store: Store, incident: Incident) -> str:
+    facts = incident.facts
+    area = store.authorities.get(facts.area_code)
+    lines = [
+        f"Incident {incident.id}: {facts.provider_name}",
+        f"  {incident.classification.label} · status {incident.status.value}",
+        f"  service: {facts.service_kind.label} in {area.name if area else facts.area_code}",
+        f"  trigger: {facts.event_key}" + (f" on {facts.event_date:%d/%m/%Y}" if facts.event_date else ""),
+        f"  duty start (aware): {format_local(facts.aware_at)}",
+        f"  people: {incident.people_count}",
+        "  why:",
+        *(f"   - {reason}" for reason in incident.reasons),
+    ]
+    return "\n".join(lines)
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from contingency.services.setup import setup_council
+
+    if not args.officer:
+        raise BadInput("--officer is required for setup: the name of the officer setting it up")
+    wanted = StoreKind.EXERCISE if args.exercise else StoreKind.LIVE
+    store = store_for(args, create=wanted)
+    if args.exercise and store.kind is not wanted:
+        raise BadInput(f"{store.path} is a {store.kind.value} store; an exercise needs a new file (give another --db)")
+    settings = setup_council(store, authority=args.authority, team=args.team, officer=args.officer,
+                             address=args.address, phone=args.phone, email=args.email)
+    authority = store.authorities.get(settings.authority_code)
+    emit(args, {**settings.model_dump(), "store": str(store.path), "kind": store.kind.value},
+          f"{store.kind.value} store {store.path} belongs to {authority.name} ({settings.team})")
+    return EXIT_OK
+
+
+def cmd_incident_open(args: argparse.Namespace) -> int:
+    from contingency.services.incidents import build_facts, open_incident
+
+    store = store_for(args)
+    now = store.clock()
+    try:
+        aware_at = parse_local_datetime(args.aware_at, now=now) if args.aware_at else now
+        event_date = parse_uk_date(args.event_date) if args.event_date else None
+    except BadDate as exc:
+        raise BadInput(str(exc)) from None
+    facts = build_facts(
+        store, provider=args.provider, service=args.service, area=args.area, event=args.event,
+        aware_at=aware_at, event_date=event_date, continuing=args.continuing,
+        regulated=False if args.not_regulated else None, registered=not args.not_registered,
+        cqc_provider_id=args.cqc_provider_id, cqc_location_ids=tuple(args.cqc_location_id),
+        lead_officer=args.lead_officer, insolvency_practitioner=args.insolvency_practitioner,
+    )
+    incident = open_incident(store, facts)
+    if args.json:
+        emit(args, incident_json(store, incident), "")
+    else:
+        print(incident.id)
+    return EXIT_OK
+
+
+def cmd_incident_list(args: argparse.Namespace) -> int:
+    store = store_for(args)
+    incidents = store.incidents.list()
+    now = store.clock()
+    lines = [f"{'ID':>4}  {'STATUS':<13} {'CLASSIFICATION':<19} {'AWARE':<16} {'PEOPLE':>6}  PROVIDER"]
+    lines += [
+        f"{i.id:>4}  {i.status.value:<13} {i.classification.label:<19} {format_local(i.facts.aware_at, now=now):<16}"
+        f" {i.people_count:>6}  {i.facts.provider_name}"
+        for i in incidents
+    ]
+    emit(args, [incident_json(store, i) for i in incidents], "\n".join(lines) if incidents else "no incidents")
+    return EXIT_OK
+
+
+def cmd_incident_show(args: argparse.Namespace) -> int:
+    store = store_for(args)
+    incident = store.incidents.get(args.id)
+    emit(args, incident_json(store, incident), incident_text(store, incident))
+    return EXIT_OK
+
+
+def cmd_incident_status(args: argparse.Namespace) -> int:
+    from contingency.services.incidents import change_status
+
+    store = store_for(args)
+    incident = change_status(store, args.id, args.new_status, args.reason)
+    emit(args, incident_json(store, incident), f"incident {incident.id} is now {incident.status.value}")
+    return EXIT_OK
+
+
+def cmd_incident_facts(args: argparse.Namespace) -> int:
+    from contingency.services.incidents import build_facts, change_facts
+
+    store = store_for(args)
+    current = store.incidents.get(args.id).facts
+    changes: dict[str, Any] = {}
+    if args.event is not None or args.area is not None:
+        checked = build_facts(store, provider=current.provider_name, service=current.service_kind.value,
+                              area=args.area or current.area_code, event=args.event or current.event_key,
+                              aware_at=current.aware_at)
+        changes.update(event_key=checked.event_key, area_code=checked.area_code)
+    if args.continuing is not None:
+        changes["continuing"] = args.continuing
+    if not changes:
+        raise BadInput("nothing to change: give --event, --area, --continuing or --not-continuing")
+    incident = change_facts(store, args.id, reason=args.reason, **changes)
+    emit(args, incident_json(store, incident), incident_text(store, incident))
+    return EXIT_OK
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    data = [
+        {"key": e.key, "title": e.title, "citation": e.citation, "business_failure": e.business_failure,
+         "kind": e.kind.value, "note": e.note}
+        for e in EVENTS
+    ]
+    width = max(len(e.key) for e in EVENTS)
+    text = "\n".join(
+        f"{e.key:<{width}}  {'BUSINESS FAILURE' if e.business_failure else e.kind.value:<20}  {e.title} ({e.citation})"
+        for e in EVENTS
+    )
+    emit(args, data, text)
+    return EXIT_OK
+
+
+def cmd_log_verify(args: argparse.Namespace) -> int:
+    store = store_for(args)
+    result = store.verify_log()
+    data = {"ok": result.ok, "entries": result.entries, "head": result.head, "problem": result.problem,
+            "first_bad_seq": result.first_bad_seq}
+    if result.ok:
+        emit(args, data, f"event log OK: {result.entries} entries; chain head {result.head}")
+        return EXIT_OK
+    if args.json:
+        emit(args, data, "")
+    else:
+        print(f"event log BROKEN: {result.problem}", file=sys.stderr)
+    return EXIT_CHECK_FAILED
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from contingency.paths import default_store_path
+    from contingency.services.demo import build_demo
+
+    path = args.db or default_store_path().with_name("demo-exercise.sqlite")
+    store = build_demo(path, seed=args.seed, people=args.people, replace_default=args.db is None,
+                       officer=args.officer or "Demo Officer", clock=system_clock)
+    if args.no_tui:
+        emit(args, {"store": str(path), "incidents": [incident_json(store, i) for i in store.incidents.list()]},
+              str(path))
+        return EXIT_OK
+    return run_tui(store)
+
+
+def run_tui(store: Store) -> int:
+    from contingency.tui.app import ContingencyApp
+
+    ContingencyApp(store).run()
+    return EXIT_OK
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    store = store_for(args, create=StoreKind.LIVE)
+    return run_tui(store)
+
+
