@@ -152,6 +152,7 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
         summary.imported = len(new_people)
         rows = _with_determinations(store, context, incident_id, new_people)
         store.people.insert_many(tx, rows, incident_id, reason=f"imported from {file_name}")
+        _flag_twins_already_on_roster(store, tx, context, incident_id, new_people, file_name)
         for row in rows:
             summary.flags.update(json.loads(row["flags"]))
         _record_import(tx, store, incident_id, summary, sha256)
@@ -270,17 +271,26 @@ def _with_determinations(store: Store, context: RosterContext, incident_id: int,
     for facts in people.values():
         if facts.date_of_birth and (facts.first_name or facts.last_name):
             keys[_twin_key(facts)] += 1
-    existing = {
-        (first.lower(), last.lower(), dob) for first, last, dob in store.conn.execute(
-            "SELECT first_name, last_name, date_of_birth FROM people WHERE incident_id = ? AND date_of_birth IS NOT NULL",
-            [incident_id])
-    }
+    existing = store.people.birth_keys(incident_id)
     rows = []
     for person_id, facts in people.items():
         key = _twin_key(facts) if facts.date_of_birth else None
         duplicate = key is not None and (keys[key] > 1 or key in existing)
         rows.append(person_row(person_id, incident_id, facts, context.determine(facts, duplicate=duplicate)))
     return rows
+
+
+def _flag_twins_already_on_roster(store: Store, tx: Any, context: RosterContext, incident_id: int,
+                                  people: dict[int, PersonFacts], file_name: str) -> None:
+    """Someone already on the roster whose twin arrives in this file is a suspected duplicate too."""
+    existing = store.people.birth_keys(incident_id, exclude=set(people))
+    for facts in people.values():
+        for twin_id in existing.get(_twin_key(facts), []) if facts.date_of_birth else []:
+            twin = store.people.get(twin_id)
+            det = context.determine(twin.facts, duplicate=True)
+            if det != twin.determination:
+                store.people.update(tx, twin, twin.facts, det, action="redetermine",
+                                    reason=f"suspected duplicate of a person in {file_name}")
 
 
 def _twin_key(facts: PersonFacts) -> tuple[str, str, str]:

@@ -171,6 +171,16 @@ class PeopleRepo:
         )
         return [r[0] for r in rows]
 
+    def birth_keys(self, incident_id: int, exclude: set[int] | None = None) -> dict[tuple[str, str, str], list[int]]:
+        """(first, last, date of birth) -> ids, for spotting suspected duplicates in bulk."""
+        keys: dict[tuple[str, str, str], list[int]] = {}
+        for person_id, first, last, dob in self.store.conn.execute(
+                "SELECT id, lower(first_name), lower(last_name), date_of_birth FROM people"
+                " WHERE incident_id = ? AND date_of_birth IS NOT NULL", [incident_id]):
+            if not exclude or person_id not in exclude:
+                keys.setdefault((first, last, dob), []).append(person_id)
+        return keys
+
     def summary(self, incident_id: int) -> dict[str, Any]:
         conn = self.store.conn
         by = {}
