@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from contingency.commands import incidents, people
+from contingency.commands import costs, incidents, notify, people, playbooks
 from contingency.commands.base import (
     EXIT_BAD_INPUT,
     EXIT_STORE,
@@ -22,7 +22,7 @@ from contingency.services.errors import BadInput
 from contingency.store import StoreBusy, StoreCorrupt, StoreError, StoreMissing
 from contingency.store.errors import NotFound
 
-AREAS = (incidents, people)
+AREAS = (incidents, people, playbooks, notify, costs)
 
 
 def build_parser() -> argparse.ArgumentParser:

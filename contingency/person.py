@@ -236,3 +236,4 @@ class Person(Frozen):
     incident_id: int
     facts: PersonFacts
     determination: Determination
+    merged_into: int | None = None  # a duplicate folded into another record; kept, never deleted

@@ -25,6 +25,18 @@ S = IncidentStatus
 LEEDS = "LDS"
 
 
+def reference_authorities():
+    """The shipped authorities, read from db/ as the store loads them."""
+    import csv
+
+    from contingency.models import Authority
+    from contingency.paths import resource_dir
+    from contingency.rules.authorities import AuthorityIndex
+
+    with (resource_dir("db") / "authorities.csv").open(encoding="utf-8") as handle:
+        return AuthorityIndex(Authority(**{**row, "gss_code": row["gss_code"] or None}) for row in csv.DictReader(handle))
+
+
 def rules_cited(reasons: tuple[str, ...] | list[str]) -> set[int]:
     """Every brief rule number the reasons cite: "brief rule 5", "rules 1-2", "rules 1 and 4", "rules 8-9"."""
     text = " ".join(reasons)
@@ -105,7 +117,7 @@ def test_each_trigger_event_classifies_by_the_brief(key):
     assert citation in event.citation
     assert event.business_failure is (expected is C.SECTION_48_ACTIVE)
 
-    result = classify(facts(key), our_code=LEEDS, area_name="Leeds City Council")
+    result = classify(facts(key), our_code=LEEDS, area=reference_authorities().get("LDS"))
 
     assert result.classification is expected
     assert rule in rules_cited(result.reasons), result.reasons
@@ -151,7 +163,7 @@ OTHER_ROWS = [
 
 @pytest.mark.parametrize(("incident", "expected", "rule"), OTHER_ROWS)
 def test_other_classification_rows(incident, expected, rule):
-    result = classify(incident, our_code=LEEDS, area_name=None)
+    result = classify(incident, our_code=LEEDS)
     assert result.classification is expected
     assert rule in rules_cited(result.reasons), result.reasons
     assert not any(r.startswith("Section 48 applies") for r in result.reasons)
@@ -182,7 +194,7 @@ def test_not_registered_and_not_regulated_are_both_reported():
 
 def test_not_our_duty_names_the_other_area():
     result = classify(facts("administration", area_code="BRD"), our_code=LEEDS,
-                      area_name="City of Bradford Metropolitan District Council")
+                      area=reference_authorities().get("BRD"))
     assert result.classification is C.NOT_OUR_DUTY
     assert "City of Bradford Metropolitan District Council" in result.reasons[0]
     assert "s.48(2)" in result.reasons[0]
@@ -402,3 +414,38 @@ def test_an_event_dated_after_the_inability_does_not_trigger_section_48_yet():
     incident = facts("administration", event_date=(NOW + timedelta(days=7)).date())
     result = classify(incident, our_code=LEEDS)
     assert result.classification is not C.SECTION_48_ACTIVE
+
+
+def test_an_event_dated_the_same_day_triggers_section_48():
+    incident = facts("administration", event_date=NOW.date())
+    assert classify(incident, our_code=LEEDS).classification is C.SECTION_48_ACTIVE
+
+
+def test_a_stopped_service_whose_event_is_still_to_come_uses_the_urgent_need_route():
+    """Nobody is carrying the service on, but the reg 2 event is dated later: s.48 is not triggered yet, and the
+    people still need care tonight. That is an interruption without (yet) a business failure: rule 25."""
+    incident = facts("administration", event_date=(NOW + timedelta(days=7)).date())
+    result = classify(incident, our_code=LEEDS)
+    assert result.classification is C.URGENT_NEED
+    assert 25 in rules_cited(result.reasons)
+
+
+@pytest.mark.parametrize(("area", "citation"), [("CRF", "s.50"), ("GLG", "SI 2014/2839"), ("BHSCT", "s.51")],
+                         ids=["wales-s50", "scotland-si-2014-2839", "ni-s51"])
+def test_worked_case_15_a_failure_outside_england_is_their_duty_under_their_law(area, citation):
+    """Rule 21: a provider failing in Wales gives the Welsh council the s.50 duty; we stay responsible for
+    anyone we placed there and should expect its claim. Scotland (SI 2014/2839) and NI (s.51) likewise."""
+    result = classify(facts("administration", area_code=area), our_code=LEEDS, area=reference_authorities().get(area))
+    assert result.classification is C.NOT_OUR_DUTY
+    text = " ".join(result.reasons)
+    assert citation in text
+    assert 21 in rules_cited(result.reasons)
+
+
+def test_awareness_cannot_be_in_the_future(store):
+    """Rule 6: the duty starts when we became aware; a time tomorrow is a typo, not a plan."""
+    from contingency.services.incidents import build_facts
+
+    with pytest.raises(BadInput):
+        build_facts(store, provider="Meadowbrook Care Homes Ltd", service="care-home", area="Leeds",
+                    event="administration", aware_at=NOW + timedelta(days=1))

@@ -330,10 +330,24 @@ def test_bad_input_from_the_real_script(cli, shared, args, says):
     assert result.stdout == ""
 
 
+def test_a_future_awareness_time_is_bad_input(main, fresh):
+    one_line_error(main(*OPEN_ARGS, "--aware-at", "01/01/2099 09:00", db=fresh))
+    assert [i["id"] for i in as_json(main("incident", "list", "--json", db=fresh))] == [1]
+
+
 def test_missing_store_is_bad_input(main, tmp_path):
     message = one_line_error(main("incident", "list", db=tmp_path / "nothing.sqlite"))
     assert "contingency setup" in message
     assert not (tmp_path / "nothing.sqlite").exists()
+
+
+def test_a_spreadsheet_given_as_the_store_is_refused_and_left_alone(main, tmp_path):
+    path = tmp_path / "residents.csv"
+    path.write_text(PEOPLE_CSV, encoding="utf-8")
+    message = one_line_error(main("incident", "list", db=path), code=3)
+    assert "residents.csv" in message and "not a database" in message
+    assert path.read_text(encoding="utf-8") == PEOPLE_CSV
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["residents.csv"]
 
 
 def test_bad_input_changed_nothing(main, shared):
@@ -395,6 +409,7 @@ def test_people_import_and_list_json(cli, main, fresh, tmp_path):
     assert refs("--search", "9434765919") == ["MB001"]
     assert refs("--search", "exampleton") == ["MB001"]
     assert refs("--search", "03/04/1940") == ["MB001"]
+    assert refs("--search", "%") == [] and refs("--search", "_") == []
     assert set(refs("--rag", "none")) == {"MB004", "MB005"}
     assert refs("--rag", "red") == ["MB002"]
     assert refs("--flag", "authority-unresolved") == ["MB005"]

@@ -267,7 +267,7 @@ def test_edge_cases(row):
 
 
 def test_not_our_duty_tells_the_area_and_nothing_else():
-    det = determine(person(funding=F.OTHER_ENGLISH_COUNCIL, funding_body="LDS", rag=None, rag_reason=""),
+    det = determine(person(funding=F.SELF_FUNDED, or_code="BRD", rag=None, rag_reason=""),
                     classification=C.NOT_OUR_DUTY, area=BRADFORD, ours=LEEDS, authorities=AUTHORITIES)
     assert det.basis is Basis.NOT_OUR_DUTY
     assert det.notify == (BRADFORD_REF,)
@@ -360,3 +360,22 @@ def test_rag_without_reason_is_refused_rule_28():
 def test_a_person_needs_some_identity():
     with pytest.raises(ValueError, match="name, a provider reference or an NHS number"):
         PersonFacts(funding=F.SELF_FUNDED)
+
+
+def test_worked_case_15_our_client_placed_in_wales_stays_our_responsibility():
+    """A placed someone in a home in Wales that fails: the Welsh council owes the s.50 duty and claims from A;
+    A co-operates and stays responsible (Sch 1 para 1; rule 21). The person is ours, not 'not our duty'."""
+    cardiff = AUTHORITIES.get("CRF")
+    det = determine(person(funding=F.OWN_COUNCIL, funding_body="LDS", or_code="LDS"), classification=C.NOT_OUR_DUTY,
+                    area=cardiff, ours=LEEDS, authorities=AUTHORITIES)
+    assert det.basis is Basis.EXISTING_S18
+    assert CARDIFF_REF in det.notify
+    assert "s.50" in " ".join(det.reasons)
+
+
+def test_our_client_placed_in_another_english_area_stays_under_our_existing_duty():
+    """The incident's own reasons say to track our clients placed there under our existing duties (rule 5)."""
+    det = determine(person(funding=F.OWN_COUNCIL, funding_body="LDS", or_code="LDS"), classification=C.NOT_OUR_DUTY,
+                    area=BRADFORD, ours=LEEDS, authorities=AUTHORITIES)
+    assert det.basis is Basis.EXISTING_S18
+    assert BRADFORD_REF in det.notify

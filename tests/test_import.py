@@ -440,3 +440,84 @@ def test_a_saved_toml_mapping_for_unusual_headers(store, incident, tmp_path):
     broken.write_text('"Born" = \n', encoding="utf-8")
     with pytest.raises(BadInput, match="mapping file"):
         load_mapping(store, str(broken))
+
+
+# --- more ways a row can be odd ------------------------------------------------------------------------
+
+
+def test_a_row_with_only_a_bad_nhs_number_is_kept_not_rejected(store, incident, tmp_path):
+    path = write_csv(tmp_path / "numbers.csv", [["", "", "", "", "943 476 591", "", "", "", "", "", "", "", ""]])
+    summary = import_file(store, incident.id, path)
+    assert (summary.imported, len(summary.rejected)) == (1, 0)
+    person = store.people.all(incident.id)[0]
+    assert issue(person, "nhs_number").value == "943 476 591"
+    assert Flag.BAD_VALUE in person.determination.flags
+
+
+def test_a_rating_without_a_reason_is_flagged_and_the_person_kept(store, incident, tmp_path):
+    path = write_csv(tmp_path / "rag.csv", [["G01", "Ada", "Exampleton", "03/04/1940", "", "Private", "", "", "Leeds",
+                                             "", "RED", "", ""]])
+    summary = import_file(store, incident.id, path)
+    assert summary.imported == 1
+    person = store.people.all(incident.id)[0]
+    assert person.facts.rag is None
+    rag = issue(person, "rag")
+    assert rag.value == "RED" and "rule 28" in rag.message
+    assert {Flag.BAD_VALUE, Flag.NO_RAG} <= set(person.determination.flags)
+
+
+def test_a_short_or_long_row_keeps_every_value(store, incident, tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("Surname,First name\nExampleton\nSamplewood,Bernard,Room 4,extra\n", encoding="utf-8")
+    summary = import_file(store, incident.id, path)
+    assert summary.imported == 2
+    people = {p.facts.last_name: p for p in store.people.all(incident.id)}
+    assert people["Exampleton"].facts.first_name == ""
+    assert "Room 4" in people["Samplewood"].facts.notes and "extra" in people["Samplewood"].facts.notes
+
+
+def test_people_are_redetermined_when_the_incident_changes(store, make_incident, messy):
+    from contingency.services.incidents import change_facts
+
+    warning = make_incident(event="cqc-s56-notice", service="care-home")
+    import_file(store, warning.id, messy)
+    assert {p.determination.basis.value for p in store.people.all(warning.id)} == {"none-yet"}
+    change_facts(store, warning.id, reason="administrators appointed and the home has closed",
+                 event_key="administration")
+    people = roster(store, warning.id)
+    assert people["R01"].determination.basis.value == "s48"
+    assert people["R02"].determination.recover_from == "la:E08000032"
+    assert people["R03"].determination.basis.value == "nhs-icb"
+    assert people["R09"].determination.basis.value == "s48+s49"
+    assert store.verify_log().ok
+
+
+def test_a_large_list_lands_whole_and_the_log_still_verifies(store, incident):
+    """More people than the log writer buffers at once (2,000), in one transaction."""
+    from contingency.services.demo import generate_people
+    from contingency.services.importer import import_table
+
+    table = generate_people(2100, seed=7, service="care-home", today=date(2026, 11, 23))
+    before = store.log.count()
+    summary = import_table(store, incident.id, table, file_name="big.xlsx", sha256="test", mapping={})
+    assert summary.balanced and summary.data_rows == 2101
+    assert store.people.count(RosterQuery(incident.id)) == summary.imported
+    assert store.log.count() > before + summary.imported
+    assert store.verify_log().ok
+
+
+def test_changing_the_needs_snapshot_needs_a_reason_and_is_a_decision(store, incident, imported):
+    """Rule 13: the needs met 'immediately before' are a snapshot; any change is a logged decision."""
+    from contingency.services.people import edit_person
+
+    ada = roster(store, incident.id)["R01"]
+    ada = edit_person(store, ada.id, {"needs_snapshot": "Help with washing and dressing"}, reason="from the care plan")
+    with pytest.raises(BadInput, match="rule 13"):
+        edit_person(store, ada.id, {"needs_snapshot": "Full support"})
+    edit_person(store, ada.id, {"needs_snapshot": "Full support; hoist"}, reason="care plan read properly")
+    decisions = store.decisions.for_incident(incident.id)
+    assert len(decisions) == 1
+    assert "Change the recorded needs" in decisions[0].decision
+    assert decisions[0].rationale == "care plan read properly"
+    assert store.people.get(ada.id).facts.needs_snapshot == "Full support; hoist"
+    assert store.verify_log().ok

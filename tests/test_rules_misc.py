@@ -513,3 +513,34 @@ def test_date_of_birth_given_as_a_date_is_still_checked(parser):
     """A spreadsheet date cell in the future is as wrong as a typed one."""
     with pytest.raises(FieldProblem, match="in the future"):
         parser.parse("date_of_birth", date(2030, 1, 1))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("03/04/40", date(1940, 4, 3)),  # a date of birth: 2040 is years ahead, so 1940
+    ("23/11/26", date(2026, 11, 23)),
+    ("01/01/27", date(2027, 1, 1)),  # within a year ahead: this century
+    ("01/01/28", date(1928, 1, 1)),
+])
+def test_two_digit_years_pivot_on_today(text, expected):
+    assert parse_uk_date(text, today=date(2026, 11, 23)) == expected
+
+
+def test_two_digit_year_without_today_is_refused():
+    with pytest.raises(BadDate, match="year in full"):
+        parse_uk_date("03/04/40")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("01:40 23/11/2026", datetime(2026, 11, 23, 1, 40, tzinfo=UTC)),
+    ("23/11/2026 1:40pm", datetime(2026, 11, 23, 13, 40, tzinfo=UTC)),
+    ("23/11/2026 01:40:30", datetime(2026, 11, 23, 1, 40, 30, tzinfo=UTC)),
+    ("23/11/2026 1.40", datetime(2026, 11, 23, 1, 40, tzinfo=UTC)),
+])
+def test_a_typed_time_is_never_silently_dropped(text, expected):
+    """The awareness time starts the duty (rule 6): a time the officer typed is read, or refused with a
+    message, but never replaced by midnight."""
+    try:
+        result = parse_local_datetime(text, now=datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    except BadDate:
+        return
+    assert result == expected

@@ -42,11 +42,11 @@ def raw(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None)
 
 
-def tamper(path: Path, *statements: str, params: tuple = ()) -> None:
+def tamper(path: Path, *statements: str) -> None:
     conn = raw(path)
     try:
         for sql in statements:
-            conn.execute(sql, params if "?" in sql else ())
+            conn.execute(sql)
     finally:
         conn.close()
 
@@ -79,10 +79,10 @@ def log_rows(path: Path) -> list[tuple]:
 
 def test_migrations_from_empty(store, store_path):
     expected = sorted([p.stem for p in resource_dir("db").glob("[0-9][0-9][0-9][0-9]_*.sql")] + ["0002_reference_data"])
-    assert expected == ["0001_initial", "0002_reference_data", "0003_people"]
+    assert {"0001_initial", "0002_reference_data", "0003_people"} <= set(expected)
     applied = [r[0] for r in store.conn.execute(
         "SELECT name FROM _sqlite_migrations WHERE migration_set = 'contingency' ORDER BY id")]
-    assert applied == expected
+    assert applied == expected  # each recorded once, in number order
     tables = set(store.db.table_names())
     assert {"store_meta", "authorities", "icbs", "settings", "incidents", "decisions", "event_log", "people",
             "imports", "import_rejects", "column_maps"} <= tables
@@ -101,38 +101,80 @@ def test_reopening_a_current_store_takes_no_backup(store, store_path, clock):
     assert list(store_path.parent.glob("*.backup-*")) == []
 
 
-def test_a_backup_is_taken_before_a_pending_migration(store, store_path, clock, make_incident):
+def test_a_backup_is_taken_before_a_pending_migration(store, store_path, make_incident, monkeypatch):
     make_incident()
     store.close()
-    # Simulate a store made before migration 0003: forget it was applied and drop its tables.
-    tamper(store_path,
-           "DELETE FROM _sqlite_migrations WHERE name = '0003_people'",
-           "DROP TABLE import_rejects", "DROP TABLE imports", "DROP TABLE column_maps", "DROP TABLE people")
+    # A later version of contingency ships one more migration.
+    from contingency.store import store as store_module
 
-    later = fixed_clock(NOW + timedelta(days=1))
-    reopened = open_store(store_path, officer=OFFICER, clock=later)
+    real = store_module.build_migrations
+
+    def with_one_more(*, at):
+        migrations = real(at=at)
+
+        @migrations(name="9999_later_feature")
+        def later(db):
+            db.execute("CREATE TABLE later_feature (id INTEGER PRIMARY KEY) STRICT")
+
+        return migrations
+
+    monkeypatch.setattr(store_module, "build_migrations", with_one_more)
+    reopened = open_store(store_path, officer=OFFICER, clock=fixed_clock(NOW + timedelta(days=1)))
     try:
         backups = list(store_path.parent.glob("contingency.backup-*.sqlite"))
-        assert len(backups) == 1
+        assert [b.name for b in backups] == ["contingency.backup-20261124T014000Z.sqlite"]
         backup = backups[0]
-        assert backup.name == "contingency.backup-20261124T014000Z.sqlite"
         assert mode(backup) == 0o600
-        # The migration was applied again...
-        assert "people" in reopened.db.table_names()
+        # The migration was applied and recorded once...
+        assert "later_feature" in reopened.db.table_names()
         names = [r[0] for r in reopened.conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
-        assert names.count("0003_people") == 1
+        assert names[-1] == "9999_later_feature" and names.count("9999_later_feature") == 1
         # ...and the backup holds the store as it was before it, incident included.
         old = raw(backup)
         try:
             old_tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            assert "people" not in old_tables and "incidents" in old_tables
+            assert "later_feature" not in old_tables and "incidents" in old_tables
             assert old.execute("SELECT count(*) FROM incidents").fetchone()[0] == 1
+            assert "9999_later_feature" not in {r[0] for r in old.execute("SELECT name FROM _sqlite_migrations")}
         finally:
             old.close()
         assert files.newest_backup(store_path) == backup
         assert reopened.verify_log().ok
     finally:
         reopened.close()
+    # Opening again with nothing pending takes no further backup.
+    open_store(store_path, officer=OFFICER, clock=fixed_clock(NOW + timedelta(days=2))).close()
+    assert len(list(store_path.parent.glob("contingency.backup-*.sqlite"))) == 1
+
+
+def test_a_failing_migration_leaves_the_store_as_it_was(store, store_path, monkeypatch):
+    store.close()
+    from contingency.store import store as store_module
+
+    real = store_module.build_migrations
+
+    def broken(*, at):
+        migrations = real(at=at)
+
+        @migrations(name="9999_broken")
+        def fails(db):
+            db.execute("CREATE TABLE half_done (id INTEGER PRIMARY KEY)")
+            raise RuntimeError("migration bug")
+
+        return migrations
+
+    monkeypatch.setattr(store_module, "build_migrations", broken)
+    with pytest.raises(RuntimeError, match="migration bug"):
+        open_store(store_path, officer=OFFICER)
+    monkeypatch.undo()
+    again = open_store(store_path, officer=OFFICER)
+    try:
+        assert "half_done" not in again.db.table_names()
+        assert "9999_broken" not in {r[0] for r in again.conn.execute("SELECT name FROM _sqlite_migrations")}
+        assert again.verify_log().ok
+    finally:
+        again.close()
+    assert len(list(store_path.parent.glob("contingency.backup-*.sqlite"))) == 1  # taken before trying
 
 
 def test_newest_backup_is_the_last_one_taken_even_within_one_second(store, store_path, clock):
@@ -215,6 +257,13 @@ def test_a_store_without_a_kind_marker_is_refused(tmp_path, clock):
     conn.close()
     with pytest.raises(StoreError, match="not made by contingency"):
         open_store(path, officer=OFFICER, clock=clock)
+    # Someone else's database is refused before anything is written into it.
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    finally:
+        conn.close()
+    assert tables == ["something"]
 
 
 def test_relabelling_a_store_outside_the_app_is_caught_by_verify(store, store_path):
@@ -412,7 +461,11 @@ def test_deleting_a_log_row_is_caught_at_the_entry_after(worked_store, store_pat
 
 def test_deleting_the_last_log_row_shows_as_drift(worked_store, store_path):
     last = worked_store.log.count()
-    entity = raw(store_path).execute("SELECT entity, entity_id FROM event_log WHERE seq = ?", [last]).fetchone()
+    conn = raw(store_path)
+    try:
+        entity = conn.execute("SELECT entity, entity_id FROM event_log WHERE seq = ?", [last]).fetchone()
+    finally:
+        conn.close()
     tamper(store_path, "DROP TRIGGER event_log_is_kept", f"DELETE FROM event_log WHERE seq = {last}")
     result = worked_store.verify_log()
     assert not result.ok
@@ -488,14 +541,10 @@ def test_editing_settings_directly_is_drift(worked_store, store_path):
 
 
 def test_a_person_added_outside_the_app_is_drift(worked_store, store_path):
-    tamper(store_path,
-           "INSERT INTO people SELECT 99, incident_id, 'X99', first_name, last_name, preferred_name, date_of_birth,"
-           " NULL, service_address, home_postcode, service_kind, hours_per_week, visits_per_week,"
-           " weekly_cost_pence, needs_snapshot, funding, funding_body, fnc, icb_code, arranged_by, or_code,"
-           " or_status, carer_role, capacity_concern, nominee_name, nominee_relationship, nominee_phone,"
-           " nominee_email, advocate_needed, immigration_question, housing_question, rag, rag_reason, status,"
-           " status_detail, notes, issues, sources, basis, notify, recover_from, charge_route, flags, flag_count,"
-           " reasons, search_text FROM people WHERE id = 1")
+    columns = [r[1] for r in worked_store.conn.execute("PRAGMA table_info(people)")]
+    replaced = {"id": "99", "provider_ref": "'X99'", "nhs_number": "NULL"}
+    select = ", ".join(replaced.get(c, c) for c in columns)
+    tamper(store_path, f"INSERT INTO people ({', '.join(columns)}) SELECT {select} FROM people WHERE id = 1")
     result = worked_store.verify_log()
     assert not result.ok
     assert result.problem == "person 99 has no entry in the event log: it was written outside the app"
@@ -515,7 +564,7 @@ def test_a_successful_write_logs_its_after_image(store, make_incident):
     before = store.log.count()
     incident = make_incident()
     entries = store.log.for_entity("incident", incident.id)
-    assert store.log.count() == before + 1
+    assert store.log.count() == before + 2  # the incident, and the playbook run that opening it starts
     assert len(entries) == 1 and entries[0].action == "create" and entries[0].officer == OFFICER
     row = next(store.db.query("SELECT * FROM incidents WHERE id = ?", [incident.id]))
     assert entries[0].after == row
@@ -541,7 +590,7 @@ def test_a_failing_write_leaves_neither_row_nor_log_entry(store, store_path, mak
     assert store.verify_log().ok
     # The store is still usable, and its chain carries on from where it was.
     make_incident()
-    assert store.log.count() == before + 1
+    assert store.log.count() == before + 2  # the incident and its playbook run
     assert store.verify_log().ok
 
 
@@ -567,3 +616,27 @@ def test_a_write_needs_an_officer(store_path, clock):
                 pass
     finally:
         store.close()
+
+
+def test_editing_reference_data_outside_the_app_is_caught(store, store_path):
+    """Notifications go to `la:<GSS code>` from the authorities table; a changed code must not verify."""
+    tamper(store_path, "UPDATE authorities SET gss_code = 'E08000099' WHERE code = 'BRD'")
+    assert not store.verify_log().ok
+
+
+def test_two_stores_on_one_file_keep_one_chain(store, store_path, clock, make_incident):
+    other = open_store(store_path, officer="Jo Bloggs", clock=clock)
+    try:
+        from contingency.services.incidents import build_facts, open_incident
+
+        for n in range(3):
+            make_incident(provider=f"Provider A{n}")
+            open_incident(other, build_facts(other, provider=f"Provider B{n}", service="home-care", area="Leeds",
+                                             event="service-interruption", aware_at=NOW))
+        result = store.verify_log()
+        assert result.ok, result.problem
+        assert other.verify_log() == result
+        officers = [e.officer for n in range(1, 7) for e in store.log.for_entity("incident", n)]
+        assert officers == [OFFICER, "Jo Bloggs"] * 3
+    finally:
+        other.close()

@@ -112,7 +112,7 @@ async def test_find_a_person_by_typing_and_fix_a_flagged_field(tmp_path):
         await pilot.press("slash", *person.facts.last_name[:5], "space", *person.facts.first_name[:3])
         await pilot.pause()
         table = app.screen.query_one("#roster-table", DataTable)
-        names = [table.get_row_at(i)[1] for i in range(table.row_count)]
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert person.facts.display_name in names
         row = names.index(person.facts.display_name)
         await pilot.press("enter")  # search box -> table
@@ -137,4 +137,29 @@ async def test_find_a_person_by_typing_and_fix_a_flagged_field(tmp_path):
     assert fixed.facts.funding.value == "other-english-council"
     assert Flag.AUTHORITY_UNRESOLVED not in fixed.determination.flags
     assert fixed.determination.recover_from == "la:E10000031"
+    assert store.verify_log().ok
+
+
+async def test_merge_a_suspected_duplicate_from_the_keyboard(tmp_path):
+    store = demo_store(tmp_path)
+    incident_id = store.incidents.list()[0].id
+    twins = [p for p in store.people.all(incident_id) if Flag.DUPLICATE_SUSPECTED in p.determination.flags]
+    assert len(twins) == 2
+    keep, other = sorted(twins, key=lambda p: p.id)
+    before = store.incidents.get(incident_id).people_count
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(PersonScreen(keep.id))
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press("tab", *"same resident entered twice by the home", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PersonScreen)
+    kept = store.people.get(keep.id)
+    assert Flag.DUPLICATE_SUSPECTED not in kept.determination.flags
+    assert store.people.get(other.id).merged_into == keep.id, "the duplicate is kept, marked as merged"
+    assert store.incidents.get(incident_id).people_count == before - 1
+    assert other.id not in {p.id for p in store.people.all(incident_id)}
+    assert "merged person" in kept.facts.notes
     assert store.verify_log().ok

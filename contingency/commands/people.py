@@ -38,6 +38,10 @@ def register(cmds: Commands) -> None:
     editor.add_argument("person", type=record_id)
     editor.add_argument("values", nargs="+", metavar="FIELD=VALUE")
     editor.add_argument("--reason")
+    merger = people.add("merge", "fold a duplicate record into another (nothing is deleted)", cmd_people_merge)
+    merger.add_argument("keep", type=record_id, help="the record to keep")
+    merger.add_argument("duplicate", type=record_id, help="the record merged into it")
+    merger.add_argument("--reason", required=True)
     stat = people.add("status", "record where a person is now", cmd_people_status)
     stat.add_argument("person", type=record_id)
     stat.add_argument("new_status", help="with-provider, alternative-arranged, moved, in-hospital, deceased, "
@@ -51,7 +55,7 @@ def person_json(person: Person) -> dict[str, Any]:
     facts = person.facts.model_dump(mode="json")
     det = person.determination
     return {
-        "id": person.id, "incident_id": person.incident_id, **facts,
+        "id": person.id, "incident_id": person.incident_id, "merged_into": person.merged_into, **facts,
         "basis": det.basis.value, "notify": list(det.notify), "recover_from": det.recover_from,
         "charge_route": det.charge_route.value if det.charge_route else None,
         "flags": [f.value for f in det.flags], "reasons": list(det.reasons),
@@ -158,3 +162,12 @@ def cmd_people_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+
+
+def cmd_people_merge(args: argparse.Namespace) -> int:
+    from contingency.services.people import merge_people
+
+    store = store_for(args)
+    person = merge_people(store, args.keep, args.duplicate, args.reason)
+    emit(args, person_json(person), f"person {args.duplicate} merged into person {person.id}")
+    return EXIT_OK

@@ -5,27 +5,53 @@ Pure: the same facts and operating authority always give the same answer and the
 
 from __future__ import annotations
 
-from contingency.models import Classification, ClassificationResult, IncidentFacts
+from contingency.models import (
+    Authority,
+    Classification,
+    ClassificationResult,
+    IncidentFacts,
+    Nation,
+)
 from contingency.rules.events import EventKind, event_by_key
 from contingency.rules.times import LONDON
 
 C = Classification
 
 
-def classify(facts: IncidentFacts, *, our_code: str, area_name: str | None = None) -> ClassificationResult:
+# Where a provider fails outside England, that nation's law gives the duty (brief rule 21).
+FOREIGN_DUTY = {
+    Nation.WALES: "Care Act 2014 s.50 (the Welsh council meets the needs and may claim from the placing "
+                  "English council)",
+    Nation.SCOTLAND: "SI 2014/2839 (Scottish councils' business failure duties) [verify]",
+    Nation.NORTHERN_IRELAND: "Care Act 2014 s.51 (the HSC trust meets the needs) [verify]",
+}
+
+
+def classify(facts: IncidentFacts, *, our_code: str, area: Authority | None = None) -> ClassificationResult:
+    """`area` is the authority where the service was carried on (its code is facts.area_code)."""
     event = event_by_key(facts.event_key)
-    area = area_name or facts.area_code
+    where = area.name if area else facts.area_code
     cite = f"{event.title} ({event.citation})"
 
     # Rule 5: the duty sits with the authority where the activity was carried on, not the office.
     if facts.area_code != our_code:
+        if area is not None and area.nation in FOREIGN_DUTY:
+            return ClassificationResult(
+                classification=C.NOT_OUR_DUTY,
+                reasons=(
+                    f"Not our duty: the service was carried on in {where} ({area.nation.value}), where the duty "
+                    f"falls under {FOREIGN_DUTY[area.nation]} (brief rules 5 and 21).",
+                    "Anyone we placed there stays our responsibility (Care Act 2014 Sch 1 para 1): co-operate, "
+                    f"and expect {where} to claim its costs from us (brief rule 21).",
+                ),
+            )
         return ClassificationResult(
             classification=C.NOT_OUR_DUTY,
             reasons=(
-                f"Not our duty: the service was carried on in {area}, so any section 48 duty or "
+                f"Not our duty: the service was carried on in {where}, so any section 48 duty or "
                 f"urgent-need response is theirs (Care Act 2014 s.48(2); brief rule 5).",
-                f"Record the incident and tell {area}; track any of our own clients placed there "
-                "under our existing duties.",
+                f"Record the incident and tell {where}; our own clients placed there stay under our "
+                "existing duties.",
             ),
         )
 
@@ -61,11 +87,14 @@ def classify(facts: IncidentFacts, *, our_code: str, area_name: str | None = Non
     if event.kind is EventKind.BUSINESS_FAILURE and facts.event_date and \
             facts.event_date > facts.aware_at.astimezone(LONDON).date():
         return ClassificationResult(
-            classification=C.MONITORING,
+            classification=C.URGENT_NEED,
             reasons=(
-                f"Not triggered yet: {cite} is dated {facts.event_date:%d/%m/%Y}, after the provider stopped. "
-                "Section 48 needs the business failure event at or before the inability "
-                "(SI 2015/301 reg 2(1)(b); brief rule 1). Meet urgent needs meanwhile (s.19(3)).",
+                f"Section 48 is not triggered yet: {cite} is dated {facts.event_date:%d/%m/%Y}, after the "
+                "provider stopped, and s.48 needs the business failure event at or before the inability "
+                "(SI 2015/301 reg 2(1)(b); brief rule 1).",
+                "Urgent-need route meanwhile: the service has stopped, so meet urgent needs without "
+                "assessment, whatever the person's ordinary residence, and re-arrange care for our own "
+                "clients (Care Act 2014 s.19(3), ss.18-20; brief rule 25). Charging follows s.14.",
             ),
         )
 

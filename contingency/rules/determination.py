@@ -58,7 +58,7 @@ def determine(facts: PersonFacts, *, classification: Classification, area: Autho
     icb_ref = f"icb:{facts.icb_code}" if facts.icb_code else None
 
     if classification is Classification.NOT_OUR_DUTY:
-        draft = _not_our_duty(area)
+        draft = _placed_elsewhere(area) if _is_ours(facts, body, ours) else _not_our_duty(area)
     elif classification in (Classification.MONITORING, Classification.WARNING):
         draft = _none_yet(classification, facts, body, ours)
     elif classification is Classification.URGENT_NEED:
@@ -85,6 +85,26 @@ def _not_our_duty(area: Authority | None) -> _Draft:
         f"Not our duty: the service was carried on in {where}, which holds any s.48 duty "
         "(Care Act 2014 s.48(2); brief rule 5). Track the person and tell that council."
     )
+    return draft
+
+
+def _placed_elsewhere(area: Authority | None) -> _Draft:
+    """Our own client in a service that failed in another area: still ours (brief rule 21, case 15)."""
+    where = area.name if area else "another area"
+    draft = _Draft(Basis.EXISTING_S18, charge_route=ChargeRoute.S14)
+    draft.tell(area.ref if area else None)
+    if area is not None and area.nation is Nation.WALES:
+        draft.reasons.append(
+            f"Our client, placed in {where}: the Welsh council meets the needs under Care Act 2014 s.50 and may "
+            "claim its costs from us; we co-operate and stay responsible (Sch 1 para 1; brief rule 21, "
+            "worked case 15)."
+        )
+    else:
+        draft.reasons.append(
+            f"Our client, placed in {where}: that council holds the duty where the service failed; our existing "
+            "duty to this person continues, so we co-operate and arrange their care with them "
+            "(Care Act 2014 ss.18-20, s.48(7) [verify]; brief rules 5 and 21). Expect their claim for costs."
+        )
     return draft
 
 

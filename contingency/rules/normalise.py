@@ -238,6 +238,11 @@ class FieldParser:
         }.get(authority.nation if authority else Nation.ENGLAND, Funding.OTHER_ENGLISH_COUNCIL)
 
 
+_ODD_SPACE = re.compile(r"\s{2,}|[\t\r\n\xa0]")
+
+
 def clean_text(value: Any) -> str:
     text = "" if value is None else str(value)
-    return re.sub(r"\s+", " ", text).strip()
+    if _ODD_SPACE.search(text):
+        text = re.sub(r"\s+", " ", text)
+    return text.strip()

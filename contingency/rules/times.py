@@ -61,6 +61,12 @@ def parse_uk_date(text: str | int | float | date, *, today: date | None = None) 
             return date(*(int(g) for g in year_first.groups()))
         except ValueError as exc:
             raise BadDate(f"{value!r} is not a real date") from exc
+    common = _DAY_MONTH_YEAR.fullmatch(value)  # the usual 23/11/2026: no need for the general parser
+    if common and len(common.group(3)) == 4:
+        try:
+            return date(int(common.group(3)), int(common.group(2)), int(common.group(1)))
+        except ValueError as exc:
+            raise BadDate(f"{value!r} is not a real date; write it day first, like 23/11/2026") from exc
     parsed = _dayfirst(value)
     if not re.search(r"\d{4}", value):
         if today is None:
@@ -69,6 +75,9 @@ def parse_uk_date(text: str | int | float | date, *, today: date | None = None) 
         if parsed > today + timedelta(days=366):
             parsed = parsed.replace(year=parsed.year - 100)
     return parsed
+
+
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
 
 
 def _dayfirst(value: str) -> date:
@@ -98,24 +107,29 @@ def parse_local_datetime(text: str, *, now: datetime) -> datetime:
     value = text.strip()
     if not value:
         raise BadDate("the time is empty")
-    bare = re.fullmatch(r"(\d{1,2})[:.](\d{2})", value)
     try:
-        if bare:
-            hour, minute = int(bare.group(1)), int(bare.group(2))
+        clock_time = _TIME.fullmatch(value)
+        if clock_time:
+            hour, minute, second = _hms(clock_time)
             day = now.astimezone(LONDON).date()
-            moment = _london(day, hour, minute)
+            moment = _london(day, hour, minute, second)
             if moment > now + timedelta(minutes=5):
-                moment = _london(day - timedelta(days=1), hour, minute)
+                moment = _london(day - timedelta(days=1), hour, minute, second)
             return moment
         if re.match(r"^\d{4}-\d{2}-\d{2}", value):
             naive = datetime.fromisoformat(value)
             if naive.tzinfo is None:
                 naive = naive.replace(tzinfo=LONDON)
             return naive.astimezone(UTC)
-        dated = re.fullmatch(r"(.+?)[ T,]+(\d{1,2})[:.](\d{2})", value)
-        if dated:
-            day = parse_uk_date(dated.group(1), today=now.date())
-            return _london(day, int(dated.group(2)), int(dated.group(3)))
+        date_then_time = re.fullmatch(r"(?P<date>.+?)[ T,]+(?P<time>" + _TIME.pattern + ")", value, re.IGNORECASE)
+        time_then_date = re.fullmatch(r"(?P<time>" + _TIME.pattern + r")[ ,]+(?P<date>.+)", value, re.IGNORECASE)
+        for match in (date_then_time, time_then_date):
+            if match:
+                day = parse_uk_date(match.group("date"), today=now.date())
+                hour, minute, second = _hms(_TIME.fullmatch(match.group("time")))
+                return _london(day, hour, minute, second)
+        if re.search(r"\d[:.]\d|[ap]\.?m\b", value, re.IGNORECASE):
+            raise BadDate(f"{value!r}: the time could not be read; write it like 23/11/2026 01:40")
         return _london(parse_uk_date(value, today=now.date()), 0, 0)
     except (ValueError, OverflowError) as exc:
         if isinstance(exc, BadDate):
@@ -123,8 +137,26 @@ def parse_local_datetime(text: str, *, now: datetime) -> datetime:
         raise BadDate(f"{value!r} is not a time; write it like 01:40 or 23/11/2026 01:40") from exc
 
 
-def _london(day: date, hour: int, minute: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON).astimezone(UTC)
+_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
+
+
+def _hms(match: re.Match[str] | None) -> tuple[int, int, int]:
+    if match is None:
+        raise BadDate("the time could not be read")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    second = int(match.group(3) or 0)
+    meridiem = (match.group(4) or "").lower().replace(".", "")
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise BadDate(f"{match.group(0)!r}: with am or pm the hour runs 1 to 12")
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise BadDate(f"{match.group(0)!r} is not a time of day")
+    return hour, minute, second
+
+
+def _london(day: date, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=LONDON).astimezone(UTC)
 
 
 def format_local(moment: datetime, *, now: datetime | None = None) -> str:

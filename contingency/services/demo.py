@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from contingency.clock import Clock
+from contingency.engine.runs import Answer
 from contingency.models import StoreKind
 from contingency.rules.columns import CANONICAL
 from contingency.services.errors import BadInput
 from contingency.services.importer import import_table
 from contingency.services.incidents import build_facts, open_incident
+from contingency.services.playbooks import complete
 from contingency.services.setup import setup_council
 from contingency.services.tabular import Table
 from contingency.store import Store, open_store
@@ -173,6 +175,15 @@ def build_demo(path: Path, *, seed: int, people: int | None, replace_default: bo
     count = people if people is not None else 48
     import_table(store, care_home.id, generate_people(count, seed=seed, service="care-home", today=today),
                  file_name="meadowbrook-residents.xlsx", sha256="demo", mapping={})
+    _first_steps_done(store, care_home.id, {
+        "confirm-trigger": Answer(decision="1", rationale="Joint administrators' notice emailed to EDT at 00:52; "
+                                  "appointment checked on Companies House"),
+        "check-continuing": Answer(decision="1", rationale="Administrators will not fund wages after tonight; "
+                                   "the manager says day staff have been told not to come in"),
+        "open-decision-log": Answer(note="On-call manager told at 01:05; duty officer leads until 08:00"),
+        "request-people-list": Answer(count=len(store.people.ids(care_home.id)),
+                                      note="Resident list from the home manager as a spreadsheet"),
+    })
     home_care = open_incident(store, build_facts(
         store, provider="Brightpath Home Support Ltd", service="home-care", area=OUR_COUNCIL,
         event="service-interruption", aware_at=now - timedelta(hours=5), cqc_provider_id="1-101999002",
@@ -180,7 +191,76 @@ def build_demo(path: Path, *, seed: int, people: int | None, replace_default: bo
     ))
     import_table(store, home_care.id, generate_people(12, seed=seed + 1, service="home-care", today=today),
                  file_name="brightpath-clients.csv", sha256="demo", mapping={})
+    _first_steps_done(store, home_care.id, {
+        "confirm-route": Answer(decision="1", rationale="Staff off sick with norovirus; the company is trading"),
+        "judge-jeopardy": Answer(decision="2", rationale="Brightpath can cover two thirds of tonight's calls"),
+        "request-people-list": Answer(count=len(store.people.ids(home_care.id)), note="Client list from the agency"),
+    })
+    _demo_costs(store, care_home.id)
     return store
+
+
+def _demo_costs(store: Store, incident_id: int) -> None:
+    """What the first night cost and who owes it: agency staff for everyone in the home, interim places for
+    four residents moved (one each placed by Bradford and Cardiff, a self-funder and one of ours), their
+    transport, a mattress Cardiff did not arrange (s.49(3)(d)) and free advice. Each line has its decision."""
+    from contingency.person import Basis
+    from contingency.rules.times import LONDON
+    from contingency.services.costs import add_line
+
+    night = store.incidents.get(incident_id).facts.aware_at.astimezone(LONDON).date()
+    four_weeks = night + timedelta(days=27)
+    people = store.people.all(incident_id)
+
+    def first(test) -> int | None:
+        return next((p.id for p in sorted(people, key=lambda p: p.id) if test(p)), None)
+
+    bradford = first(lambda p: p.determination.recover_from == "la:E08000032")
+    cardiff = first(lambda p: p.determination.recover_from == "la:W06000015")
+    self_funder = first(lambda p: p.determination.charge_route == "s48(5)")
+    ours = first(lambda p: p.determination.basis is Basis.EXISTING_S18)
+    movers = [pid for pid in (bradford, cardiff, self_funder, ours) if pid is not None]
+    add_line(store, incident_id, supplier="Nightingale Nursing Agency (EXERCISE)", category="agency-staff",
+             unit="per-hour", rate="28.50", quantity="48", period_start=night, period_end=night,
+             person_ids=[p.id for p in people], description="Night shift cover: 4 carers x 12 hours",
+             decision_text="Bridge tonight's night shift at Meadowbrook House with agency staff",
+             rationale="The administrators will not fund wages after tonight; agency staff keep every resident "
+                       "safe while moves are planned")
+    if not movers:
+        return
+    placements = add_line(
+        store, incident_id, supplier="Oakfield Lodge (EXERCISE)", category="care-home-placement", unit="per-week",
+        rate="1050", period_start=night, period_end=four_weeks, person_ids=movers[:1],
+        description="Interim placement, Oakfield Lodge",
+        decision_text="Move four residents with the highest needs to interim placements at Oakfield Lodge",
+        rationale="Meadowbrook cannot staff nursing-level care beyond tonight; Oakfield has four vacancies and "
+                  "families agreed")
+    for person_id in movers[1:]:
+        add_line(store, incident_id, supplier="Oakfield Lodge (EXERCISE)", category="care-home-placement",
+                 unit="per-week", rate="1050", period_start=night, period_end=four_weeks, person_ids=[person_id],
+                 description="Interim placement, Oakfield Lodge", decision_id=placements.decision_id)
+    add_line(store, incident_id, supplier="Leeds Accessible Transport (EXERCISE)", category="transport",
+             unit="one-off", rate="180", period_start=night, period_end=night, person_ids=movers,
+             description="Wheelchair-accessible transfer to Oakfield Lodge", decision_id=placements.decision_id)
+    if cardiff is not None:
+        add_line(store, incident_id, supplier="Medequip Hire (EXERCISE)", category="equipment", unit="per-week",
+                 rate="35", period_start=night, period_end=four_weeks, person_ids=[cardiff],
+                 description="Pressure-relieving mattress hire", needs_not_arranged=True,
+                 decision_text="Hire a pressure-relieving mattress at Oakfield Lodge",
+                 rationale="Pressure care need found on moving; not part of the care Cardiff arranged, so "
+                           "chargeable to the person under s.49(3)(d)")
+    if self_funder is not None:
+        add_line(store, incident_id, supplier="Leeds Care Advice Line (in-house)", category="information-advice",
+                 unit="one-off", rate="60", period_start=night, period_end=night, person_ids=[self_funder],
+                 description="Advice to the family on choosing a permanent home",
+                 decision_text="Give the family an hour of advice on choosing a permanent home",
+                 rationale="They asked for help; information and advice are free (s.48(5))")
+
+
+def _first_steps_done(store: Store, incident_id: int, answers: dict[str, Answer]) -> None:
+    """The demo starts part-way through the night: the first steps are already recorded."""
+    for step_id, answer in answers.items():
+        complete(store, incident_id, step_id, answer)
 
 
 def _remove_previous_demo(path: Path) -> None:

@@ -21,7 +21,12 @@ from contingency.rules.authorities import normalise
 from contingency.rules.columns import CANONICAL, NOT_A_COUNCIL, field_for_header
 from contingency.rules.normalise import FieldParser, FieldProblem, clean_text
 from contingency.services.errors import BadInput
-from contingency.services.people import RosterContext, context_for, field_parser
+from contingency.services.people import (
+    RosterContext,
+    context_for,
+    field_parser,
+    fold_facts,
+)
 from contingency.services.tabular import Table, read_table, write_csv
 from contingency.store import Store
 from contingency.store.people import person_row
@@ -125,6 +130,7 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
     builder = _RowBuilder(parser, columns, table.headers, file_name)
     new_people: dict[int, PersonFacts] = {}  # id -> facts, in file order
     by_nhs: dict[str, int] = {}
+    on_roster = store.people.nhs_numbers(incident_id)
     with store.write(f"import of {file_name}") as tx:
         next_id = tx.next_id("people")
         for number, values in table.rows:
@@ -135,12 +141,12 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
             if facts.nhs_number:
                 target = by_nhs.get(facts.nhs_number)
                 if target is not None:
-                    new_people[target] = _merge(new_people[target], facts, number, file_name)
+                    new_people[target] = fold_facts(new_people[target], facts, f"{file_name} row {number} (same NHS number)")
                     summary.merged += 1
                     continue
-                existing = store.people.by_nhs_number(incident_id, facts.nhs_number)
+                existing = store.people.get(on_roster[facts.nhs_number]) if facts.nhs_number in on_roster else None
                 if existing is not None:
-                    merged = _merge(existing.facts, facts, number, file_name)
+                    merged = fold_facts(existing.facts, facts, f"{file_name} row {number} (same NHS number)")
                     store.people.update(tx, existing, merged, context.determine(merged),
                                         reason=f"merged with {file_name} row {number} (same NHS number)",
                                         action="merge")
@@ -237,31 +243,6 @@ class _RowBuilder:
         except ValidationError as exc:  # the model's cross-field rules; keep the person, flag the problem
             message = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
             return None, f"could not be read: {message}"
-
-
-def _merge(kept: PersonFacts, incoming: PersonFacts, number: int, file_name: str) -> PersonFacts:
-    """Same NHS number: fill the gaps from the new row; keep conflicting values and note them."""
-    updates: dict[str, Any] = {}
-    conflicts: list[str] = []
-    defaults = PersonFacts.model_fields
-    for name in PersonFacts.model_fields:
-        if name in ("issues", "sources", "notes"):
-            continue
-        new, old = getattr(incoming, name), getattr(kept, name)
-        if new in (None, "", defaults[name].default) or new == old:
-            continue
-        if old in (None, "", defaults[name].default):
-            updates[name] = new
-        else:
-            conflicts.append(f"{name} {new!s}")
-    note = f"merged {file_name} row {number} (same NHS number)"
-    if conflicts:
-        note += f"; it also said: {', '.join(conflicts)}"
-    sources = {**kept.sources, **{k: v for k, v in incoming.sources.items() if k in updates}}
-    return kept.model_copy(update={
-        **updates, "sources": sources, "issues": kept.issues + incoming.issues,
-        "notes": "; ".join(filter(None, [kept.notes, note])),
-    })
 
 
 def _with_determinations(store: Store, context: RosterContext, incident_id: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from contingency.rules.classification import classify
 from contingency.rules.events import event_by_key
 from contingency.rules.identifiers import BadIdentifier, check_cqc_id
 from contingency.services.errors import BadInput
+from contingency.services.playbooks import start_matching
 from contingency.store import Store
 
 
@@ -54,6 +55,8 @@ def build_facts(store: Store, *, provider: str, service: str, area: str, event: 
         locations = tuple(check_cqc_id(loc, what="CQC location ID") for loc in cqc_location_ids)
     except BadIdentifier as exc:
         raise BadInput(str(exc)) from None
+    if aware_at > store.clock() + timedelta(minutes=5):
+        raise BadInput("the awareness time is in the future; the duty starts when we became aware (brief rule 6)")
     try:
         return IncidentFacts(
             provider_name=provider, service_kind=kind, area_code=authority.code, event_key=event,
@@ -69,12 +72,14 @@ def build_facts(store: Store, *, provider: str, service: str, area: str, event: 
 def classify_for(store: Store, facts: IncidentFacts) -> ClassificationResult:
     settings = require_settings(store)
     area = store.authorities.get(facts.area_code)
-    return classify(facts, our_code=settings.authority_code, area_name=area.name if area else None)
+    return classify(facts, our_code=settings.authority_code, area=area)
 
 
 def open_incident(store: Store, facts: IncidentFacts) -> Incident:
     result = classify_for(store, facts)
-    return store.incidents.add(facts, result, lifecycle.INITIAL_STATUS[result.classification])
+    incident = store.incidents.add(facts, result, lifecycle.INITIAL_STATUS[result.classification])
+    start_matching(store, incident, "incident opened")
+    return incident
 
 
 def change_facts(store: Store, incident_id: int, reason: str | None = None, **changes: Any) -> Incident:
@@ -97,6 +102,7 @@ def change_facts(store: Store, incident_id: int, reason: str | None = None, **ch
             from contingency.services.people import redetermine_incident
 
             redetermine_incident(store, incident_id, f"classification is now {result.classification.label}")
+            start_matching(store, updated, f"classification is now {result.classification.label}")
     return updated
 
 

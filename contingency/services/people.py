@@ -198,3 +198,53 @@ def redetermine_incident(store: Store, incident_id: int, reason: str) -> int:
             _redetermine(store, context, person, reason)
             changed += store.people.get(person.id).determination != before
     return changed
+
+
+def fold_facts(kept: PersonFacts, incoming: PersonFacts, source: str) -> PersonFacts:
+    """The same person twice: fill the gaps from `incoming`; keep conflicting values and note them."""
+    updates: dict[str, Any] = {}
+    conflicts: list[str] = []
+    defaults = PersonFacts.model_fields
+    for name in PersonFacts.model_fields:
+        if name in ("issues", "sources", "notes"):
+            continue
+        new, old = getattr(incoming, name), getattr(kept, name)
+        if new in (None, "", defaults[name].default) or new == old:
+            continue
+        if old in (None, "", defaults[name].default):
+            updates[name] = new
+        else:
+            conflicts.append(f"{name} {new!s}")
+    note = f"merged {source}"
+    if conflicts:
+        note += f"; it also said: {', '.join(conflicts)}"
+    sources = {**kept.sources, **{k: v for k, v in incoming.sources.items() if k in updates}}
+    return kept.model_copy(update={
+        **updates, "sources": sources, "issues": kept.issues + incoming.issues,
+        "notes": "; ".join(filter(None, [kept.notes, note])),
+    })
+
+
+def merge_people(store: Store, keep_id: int, drop_id: int, reason: str) -> Person:
+    """Fold a suspected duplicate into the record kept. The other record stays, marked as merged."""
+    if not reason.strip():
+        raise BadInput("say why these are the same person; the merge is logged")
+    keep, drop = store.people.get(keep_id), store.people.get(drop_id)
+    if keep_id == drop_id or keep.incident_id != drop.incident_id:
+        raise BadInput("a person can be merged only with another record on the same incident's roster")
+    for person in (keep, drop):
+        if person.merged_into is not None:
+            raise BadInput(f"person {person.id} was already merged into person {person.merged_into}")
+    if keep.facts.nhs_number and drop.facts.nhs_number and keep.facts.nhs_number != drop.facts.nhs_number:
+        note = f"; NHS numbers differ ({drop.facts.nhs_number} on the merged record): check which is right"
+    else:
+        note = ""
+    merged = fold_facts(keep.facts, drop.facts, f"person {drop.id} ({reason.strip()}){note}")
+    context = context_for(store, keep.incident_id)
+    with store.write(reason) as tx:
+        store.people.mark_merged(tx, drop, keep.id, reason)
+        twins = store.people.same_name_and_birth(keep.incident_id, merged.first_name, merged.last_name,
+                                                 merged.date_of_birth, exclude=keep.id)
+        store.people.update(tx, keep, merged, context.determine(merged, duplicate=bool(twins)), reason=reason,
+                            action="merge")
+    return store.people.get(keep.id)

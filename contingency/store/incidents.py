@@ -99,4 +99,5 @@ class IncidentRepo:
     def _people_counts(self) -> dict[int, int]:
         if "people" not in self.store.db.table_names():
             return {}
-        return dict(self.store.conn.execute("SELECT incident_id, count(*) FROM people GROUP BY incident_id"))
+        return dict(self.store.conn.execute(
+            "SELECT incident_id, count(*) FROM people WHERE merged_into IS NULL GROUP BY incident_id"))

@@ -7,14 +7,13 @@ numbered in the same sequence. They apply in number order, each in its own trans
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
 from contingency.paths import resource_dir
-from contingency.store.eventlog import LogWriter
+from contingency.store.eventlog import LogWriter, reference_digest
 
 SYSTEM = "system"
 
@@ -45,13 +44,10 @@ def load_reference_data(db: Database, *, at: str) -> None:
     db.conn.executemany(
         "INSERT OR REPLACE INTO icbs (gss_code, ods_code, name) VALUES (:gss_code, :ods_code, :name)", icbs
     )
-    digest = hashlib.sha256()
-    for name in ("authorities.csv", "icbs.csv"):
-        digest.update((folder / name).read_bytes())
     log = LogWriter(db.conn)
     log.append(at=at, officer=SYSTEM, entity="reference", entity_id="authorities+icbs", action="load",
                before=None, after={"authorities": len(authorities), "icbs": len(icbs),
-                                   "sha256": digest.hexdigest()},
+                                   "sha256": reference_digest(db.conn)},
                reason="reference data shipped with contingency", incident_id=None)
     log.flush()
 

@@ -53,6 +53,10 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock = system_clo
         files.create_private_file(path)
     conn = _connect(path, busy_timeout_ms)
     db = Database(conn)
+    tables = db.table_names()
+    if tables and "store_meta" not in tables:
+        conn.close()
+        raise StoreError(f"{path} is a database that was not made by contingency; it has been left untouched")
     with busy_as_store_error():
         migrations = build_migrations(at=to_utc_iso(clock()))
         pending = migrations.pending(db)
@@ -113,6 +117,13 @@ class Store:
         self.officer = officer
         self.clock = clock
         self._tx: Tx | None = None
+        self._commits = 0
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything is written, by this store or by another process on the same file,
+        so views can skip rebuilding what has not changed."""
+        return self._commits, self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     @property
     def is_exercise(self) -> bool:
@@ -137,6 +148,7 @@ class Store:
             self._tx.log.flush()
             with busy_as_store_error():
                 self.conn.execute("COMMIT")
+            self._commits += 1
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -193,6 +205,36 @@ class Store:
         from contingency.store.decisions import DecisionRepo
 
         return DecisionRepo(self)
+
+    @cached_property
+    def notifications(self):
+        from contingency.store.notifications import NotificationRepo
+
+        return NotificationRepo(self)
+
+    @cached_property
+    def playbooks(self):
+        from contingency.store.playbooks import PlaybookRepo
+
+        return PlaybookRepo(self)
+
+    @cached_property
+    def costs(self):
+        from contingency.store.costs import CostRepo
+
+        return CostRepo(self)
+
+    @cached_property
+    def claims(self):
+        from contingency.store.claims import ClaimRepo
+
+        return ClaimRepo(self)
+
+    @cached_property
+    def disputes(self):
+        from contingency.store.claims import DisputeRepo
+
+        return DisputeRepo(self)
 
     @cached_property
     def log(self):

@@ -44,6 +44,8 @@ class ContingencyApp(App[None]):
         yield SystemCommand("Verify the event log", "Check the hash chain and that every record matches it",
                             self.action_verify_log)
         yield SystemCommand("Help for this screen", "Show the keys for this screen", self.action_help)
+        yield SystemCommand("What's next", "Playbook steps overdue or due in the next 12 hours, every open incident",
+                            self.action_whats_next)
 
     def action_verify_log(self) -> None:
         result = self.store.verify_log()
@@ -52,6 +54,12 @@ class ContingencyApp(App[None]):
         else:
             self.notify(f"Event log BROKEN: {result.problem}", title="Verification failed", severity="error",
                         timeout=30)
+
+    def action_whats_next(self) -> None:
+        from contingency.tui.screens.whats_next import WhatsNextScreen
+
+        if not isinstance(self.screen, WhatsNextScreen):
+            self.push_screen(WhatsNextScreen())
 
     def action_help(self) -> None:
         from contingency.tui.screens.help import HelpScreen

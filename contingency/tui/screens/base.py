@@ -9,23 +9,28 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
+from contingency.store import Store
 from contingency.tui.widgets.banner import StoreBanner
 
 if TYPE_CHECKING:
     from contingency.tui.app import ContingencyApp
 
 
-class AppScreen(Screen):
+class _StoreScreen:
+    """The app's store, and the banner that says whose store it is (EXERCISE in words)."""
+
     HELP = ""
 
     @property
     def capp(self) -> ContingencyApp:
-        return cast("ContingencyApp", self.app)
+        return cast("ContingencyApp", self.app)  # type: ignore[attr-defined]
 
     @property
-    def store(self):
+    def store(self) -> Store:
         return self.capp.store
 
+
+class AppScreen(_StoreScreen, Screen):
     def compose_chrome(self) -> ComposeResult:
         yield StoreBanner(self.store)
 
@@ -33,19 +38,10 @@ class AppScreen(Screen):
         yield Footer()
 
 
-class Dialog(ModalScreen):
-    """A modal form. Escape cancels; the banner's words stay visible through the dimmed screen."""
+class Dialog(_StoreScreen, ModalScreen):
+    """A modal form. Escape cancels; the banner and the keys stay in view."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Close without saving")]
-    HELP = ""
-
-    @property
-    def capp(self) -> ContingencyApp:
-        return cast("ContingencyApp", self.app)
-
-    @property
-    def store(self):
-        return self.capp.store
 
     def compose_chrome(self) -> ComposeResult:
         yield StoreBanner(self.store)

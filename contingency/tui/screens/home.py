@@ -19,6 +19,8 @@ class HomeScreen(AppScreen):
                 tooltip="Open a new incident: provider, trigger, when we became aware"),
         Binding("enter", "open_incident", "Open", id="open-incident", tooltip="Open the highlighted incident"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload the list"),
+        Binding("w", "app.whats_next", "What's next", id="whats-next",
+                tooltip="Playbook steps overdue or due soon, across every open incident"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -1,4 +1,4 @@
-"""One incident: header always in view, and its sections (overview, people, log) by number key."""
+"""One incident: header always in view, and its sections (overview, people, log, playbook) by number key."""
 
 from __future__ import annotations
 
@@ -14,19 +14,33 @@ from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
 from contingency.services.incidents import change_status
 from contingency.tui.screens.base import AppScreen
+from contingency.tui.widgets.claims import ClaimsView
+from contingency.tui.widgets.costs import CostsView
 from contingency.tui.widgets.incident_header import IncidentHeader
+from contingency.tui.widgets.notifications import NotificationsView
+from contingency.tui.widgets.playbook import PlaybookView
 from contingency.tui.widgets.roster import RosterView
 
 
 class IncidentScreen(AppScreen):
     TITLE = "Incident"
     HELP = ("The header always shows the provider, the classification, when the duty started and how long ago. "
-            "Number keys switch sections; `/` searches the roster.")
+            "Number keys switch sections; `/` searches the roster; `4` is the playbook: what to do next; "
+            "`5` the notifications: who to tell, letters and replies; `6` the costs ledger; `7` the claims: "
+            "what is owed by whom and how old it is.")
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="Back to the list of incidents"),
         Binding("1", "section('overview')", "Overview", id="section-overview", show=False, tooltip="Facts, reasons, counts"),
         Binding("2", "section('people')", "People", id="section-people", show=False, tooltip="The roster"),
         Binding("3", "section('log')", "Log", id="section-log", show=False, tooltip="Event log and decisions"),
+        Binding("4", "section('playbook')", "Playbook", id="section-playbook", show=False,
+                tooltip="The steps to work through: what is due and overdue"),
+        Binding("5", "section('notifications')", "Notifications", id="section-notifications", show=False,
+                tooltip="Bodies and people to tell: letters, sent, replies, chasing"),
+        Binding("6", "section('costs')", "Costs", id="section-costs", show=False,
+                tooltip="The cost ledger: every penny by person, period, route and decision"),
+        Binding("7", "section('claims')", "Claims", id="section-claims", show=False,
+                tooltip="Claims and charges: what is owed by whom and how old it is"),
         Binding("n", "new_person", "Add person", id="new-person", tooltip="Add someone by hand"),
         Binding("i", "import_list", "Import", id="import", tooltip="Import the provider's list (CSV or XLSX)"),
         Binding("d", "decision", "Decision", id="decision", tooltip="Record a decision with its rationale"),
@@ -51,6 +65,14 @@ class IncidentScreen(AppScreen):
             with TabPane("3 Log", id="log"):
                 yield Static("", id="log-verify", markup=False)
                 yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("4 Playbook", id="playbook"):
+                yield PlaybookView(self.store, self.incident_id, id="playbook-view")
+            with TabPane("5 Notifications", id="notifications"):
+                yield NotificationsView(self.store, self.incident_id, id="notifications-view")
+            with TabPane("6 Costs", id="costs"):
+                yield CostsView(self.store, self.incident_id, id="costs-view")
+            with TabPane("7 Claims", id="claims"):
+                yield ClaimsView(self.store, self.incident_id, id="claims-view")
         yield from self.compose_footer()
 
     def on_mount(self) -> None:
@@ -71,9 +93,11 @@ class IncidentScreen(AppScreen):
         return self.store.incidents.get(self.incident_id)
 
     def refresh_header(self) -> None:
-        self.query_one(IncidentHeader).show(self.incident, self.capp.clock())
+        now = self.capp.clock()
+        self.query_one(IncidentHeader).show(self.incident, now, next_due=self.query_one(PlaybookView).next_due(now))
 
     def refresh_all(self) -> None:
+        self.query_one(PlaybookView).reload()
         self.refresh_header()
         self._overview()
         self._log()
@@ -129,9 +153,22 @@ class IncidentScreen(AppScreen):
         self.query_one("#sections", TabbedContent).active = section
         if section == "people":
             self.query_one(RosterView).focus_table()
+        if section == "playbook":
+            self.query_one(PlaybookView).focus_table()
+        if section == "notifications":
+            self.query_one(NotificationsView).focus_table()
+        if section == "costs":
+            self.query_one(CostsView).focus_table()
+        if section == "claims":
+            self.query_one(ClaimsView).focus_table()
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    @on(PlaybookView.Changed)
+    def playbook_changed(self) -> None:
+        self.refresh_header()
+        self._log()
 
     @on(RosterView.Open)
     def open_person(self, event: RosterView.Open) -> None:

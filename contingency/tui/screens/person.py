@@ -11,7 +11,7 @@ from contingency.person import Person, PersonStatus
 from contingency.rules.identifiers import format_nhs_number
 from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
-from contingency.services.people import confirm_fields, set_status
+from contingency.services.people import confirm_fields, merge_people, set_status
 from contingency.tui.screens.base import AppScreen
 
 
@@ -28,6 +28,8 @@ class PersonScreen(AppScreen):
         Binding("e", "edit", "Edit / fix", id="edit", tooltip="Edit fields; flagged fields come first"),
         Binding("t", "status", "Status", id="person-status", tooltip="Record where the person is now"),
         Binding("c", "confirm", "Confirm", id="confirm", tooltip="Mark every imported value as checked"),
+        Binding("m", "merge", "Merge duplicate", id="merge",
+                tooltip="Fold a record with the same name and date of birth into this one"),
     ]
 
     def __init__(self, person_id: int) -> None:
@@ -40,6 +42,7 @@ class PersonScreen(AppScreen):
             yield Static("", id="person-title", classes="screen-title", markup=False)
             yield Static("", id="person-issues", markup=False)
             yield Static("", id="person-determination", markup=False)
+            yield Static("", id="person-letters", markup=False)
             yield Static("", id="person-record", markup=False)
             yield Static("", id="person-history", markup=False)
         yield from self.compose_footer()
@@ -88,6 +91,13 @@ class PersonScreen(AppScreen):
             f"Flags: {', '.join(f.label for f in det.flags) or 'none'}",
             "Why:",
             *(f"• {r}" for r in det.reasons),
+            "",
+        ]))
+        letters = self.store.notifications.covering(self.person_id)
+        self.query_one("#person-letters", Static).update("\n".join([
+            "Letters naming this person:" + ("" if letters else " none yet (incident section 5 makes them)"),
+            *(f"• {n.reference} to {n.recipient_name}: {n.status.value}" + (" (OUT OF DATE)" if n.out_of_date else "")
+              for n in letters),
             "",
         ]))
         sources = facts.sources
@@ -150,6 +160,45 @@ class PersonScreen(AppScreen):
             f"Where is {person.facts.display_name} now?", [(s.label, s.value) for s in PersonStatus],
             current=person.facts.status.value, reason_required=False,
             detail_label="Where (if moved)"), chosen)
+
+    def _twins(self) -> list[Person]:
+        person = self.store.people.get(self.person_id)
+        facts = person.facts
+        ids = self.store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
+                                                    facts.date_of_birth, exclude=person.id)
+        return [self.store.people.get(i) for i in ids]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "merge":
+            return bool(self._twins()) or None  # shown greyed out when there is nobody to merge
+        return True
+
+    def action_merge(self) -> None:
+        from contingency.tui.screens.dialogs import ChoiceWithReason
+
+        twins = self._twins()
+        if not twins:
+            self.notify("Nobody else on the roster has this name and date of birth.")
+            return
+
+        def label(p: Person) -> str:
+            nhs = format_nhs_number(p.facts.nhs_number) if p.facts.nhs_number else "no NHS number"
+            return f"#{p.id} {p.facts.display_name}, ref {p.facts.provider_ref or '-'}, {nhs}"
+
+        def chosen(result) -> None:
+            if result:
+                other, reason, _ = result
+                try:
+                    merge_people(self.store, self.person_id, int(other), reason)
+                except BadInput as exc:
+                    self.capp.report(exc)
+                    return
+                self.notify(f"Merged person {other} into this record; it stays in the log")
+                self.refresh_person()
+                self.refresh_bindings()
+
+        self.app.push_screen(ChoiceWithReason("Merge which record into this one?",
+                                              [(label(t), str(t.id)) for t in twins]), chosen)
 
     def action_confirm(self) -> None:
         person = self.store.people.get(self.person_id)

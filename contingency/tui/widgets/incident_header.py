@@ -11,9 +11,12 @@ from contingency.rules.times import format_elapsed, format_local
 class IncidentHeader(Static):
     DEFAULT_CSS = """
     IncidentHeader {
-        height: 2;
+        height: auto;
+        max-height: 3;
         padding: 0 1;
         background: $boost;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     IncidentHeader.-s48 { border-left: thick $error; }
     IncidentHeader.-urgent { border-left: thick $warning; }
@@ -28,5 +31,6 @@ class IncidentHeader(Static):
             Classification.SECTION_48_ACTIVE, Classification.URGENT_NEED) else "aware"
         line1 = f"{facts.provider_name} · {incident.classification.label}"
         line2 = (f"{duty} {format_local(facts.aware_at, now=now)} · {elapsed} ago · status {incident.status.value}"
-                 f" · {incident.people_count} people" + (f" · next: {next_due}" if next_due else ""))
-        self.update(f"{line1}\n{line2}")
+                 f" · {incident.people_count} people")
+        # The next step has a line of its own so that it is never cut off (issue 4: never miss a step).
+        self.update("\n".join([line1, line2, *([f"next: {next_due}"] if next_due else [])]))

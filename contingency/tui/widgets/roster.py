@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 
-from contingency.person import Basis, Flag, Person, PersonStatus
+from contingency.person import Basis, Flag, Funding, PersonStatus
 from contingency.store import Store
-from contingency.store.people import RosterQuery
+from contingency.store.people import RosterQuery, RosterRow
 
-PAGE = 200
+PAGE = 50
 BASIS_OPTIONS = [(b.label, b.value) for b in Basis]
 RAG_OPTIONS = [("RED", "RED"), ("AMBER", "AMBER"), ("GREEN", "GREEN"), ("not rated", "none")]
 STATUS_OPTIONS = [(s.label, s.value) for s in PersonStatus]
@@ -32,8 +34,8 @@ class RosterView(Vertical):
 
     BINDINGS = [
         Binding("slash", "search", "Search", id="roster-search", tooltip="Search by name, NHS number, ref or birth date"),
-        Binding("right_square_bracket", "page(1)", "Next page", id="roster-next", tooltip="Next 200 people"),
-        Binding("left_square_bracket", "page(-1)", "Prev page", id="roster-prev", tooltip="Previous 200 people"),
+        Binding("right_square_bracket", "page(1)", "Next page", id="roster-next", tooltip="Next 50 people"),
+        Binding("left_square_bracket", "page(-1)", "Prev page", id="roster-prev", tooltip="Previous 50 people"),
         Binding("x", "clear_filters", "Clear filters", id="roster-clear", tooltip="Show everyone again"),
     ]
 
@@ -49,6 +51,8 @@ class RosterView(Vertical):
         self.page_start = 0
         self.total = 0
         self.wide: bool | None = None
+        self._columns_wide: bool | None = None
+        self._count_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-filters"):
@@ -99,47 +103,72 @@ class RosterView(Vertical):
             flag=value("#filter-flag"), authority_ref=value("#filter-authority"),
         )
 
-    def reload(self, *, keep_offset: bool = False) -> None:
+    def reload(self, *, keep_offset: bool = False, count_later: bool = False) -> None:
+        """Show the page for the current search and filters. While typing, the rows come first and the
+        count follows a moment later: counting 50,000 people is what would make each keystroke lag."""
         if not keep_offset:
             self.page_start = 0
         query = self.query_now()
-        self.total = self.store.people.count(query)
-        people = self.store.people.page(query, offset=self.page_start, limit=PAGE)
+        people = self.store.people.rows(query, offset=self.page_start, limit=PAGE)
         self._fill(people)
-        last = min(self.page_start + PAGE, self.total)
-        where = f"{self.page_start + 1}-{last} of {self.total:,}" if self.total else "nobody matches"
-        paging = "  [ ] pages" if self.total > PAGE else ""
-        self.query_one("#roster-status", Static).update(f"People {where}{paging}  · enter opens · / searches")
+        if self._count_timer is not None:
+            self._count_timer.stop()
+            self._count_timer = None
+        if count_later:
+            self._show_count(None, len(people))
+            self._count_timer = self.set_timer(0.2, lambda: self._show_count(self.store.people.count(query)))
+        else:
+            self._show_count(self.store.people.count(query))
 
-    def _fill(self, people: list[Person]) -> None:
+    def _show_count(self, total: int | None, shown: int = 0) -> None:
+        status = self.query_one("#roster-status", Static)
+        if total is None:
+            status.update(f"People: first {shown} matches (counting…)" if shown else "People: nobody matches")
+            return
+        self.total = total
+        last = min(self.page_start + PAGE, total)
+        where = f"{self.page_start + 1}-{last} of {total:,}" if total else "nobody matches"
+        paging = "  [ ] pages" if total > PAGE else ""
+        status.update(f"People {where}{paging}  · enter opens · / searches")
+
+    def _fill(self, people: list[RosterRow]) -> None:
         table = self.query_one("#roster-table", DataTable)
-        table.clear(columns=True)
-        table.add_column("RAG", key="rag", width=5)
-        table.add_column("Name", key="name", width=21 if not self.wide else 28)
-        table.add_column("Born", key="dob", width=10)
-        table.add_column("Basis", key="basis", width=13)
-        if self.wide:
-            table.add_column("Status", key="status", width=20)
-            table.add_column("Home / funder", key="body", width=18)
-        table.add_column("Flags", key="flags")
+        if table.columns and bool(self._columns_wide) == bool(self.wide):
+            table.clear()  # same columns: replace the rows only, so the screen need not lay out again
+        else:
+            table.clear(columns=True)
+            self._columns_wide = self.wide
+            table.add_column("RAG", key="rag", width=5)
+            table.add_column("Name", key="name", width=21 if not self.wide else 28)
+            table.add_column("Born", key="dob", width=10)
+            table.add_column("Basis", key="basis", width=13)
+            if self.wide:
+                table.add_column("Status", key="status", width=20)
+                table.add_column("Home / funder", key="body", width=18)
+            # Every column has a width so a new page never makes the table measure every cell again.
+            table.add_column("Flags", key="flags", width=40 if self.wide else 20)
         for person in people:
-            facts, det = person.facts, person.determination
+            dob = person.date_of_birth
             row = [
-                facts.rag.value if facts.rag else "—",
-                facts.display_name,
-                facts.date_of_birth.strftime("%d/%m/%Y") if facts.date_of_birth else "",
-                det.basis.label,
+                person.rag or "—",
+                person.display_name,
+                f"{dob[8:10]}/{dob[5:7]}/{dob[:4]}" if dob else "",
+                Basis(person.basis).label,
             ]
             if self.wide:
-                body = self.store.authorities.get(facts.funding_body or facts.or_code or "")
-                row += [facts.status.label, body.nice_name if body else facts.funding.label]
-            row.append(", ".join(f.label for f in det.flags if f is not Flag.NO_RAG)
-                       or ("not rated" if Flag.NO_RAG in det.flags else ""))
-            table.add_row(*row, key=str(person.id))
+                body = self.store.authorities.get(person.funding_body or person.or_code or "")
+                row += [PersonStatus(person.status).label, body.nice_name if body else Funding(person.funding).label]
+            flags = [Flag(f) for f in person.flags]
+            row.append(", ".join(f.label for f in flags if f is not Flag.NO_RAG)
+                       or ("not rated" if Flag.NO_RAG in flags else ""))
+            table.add_row(*(Text(cell) for cell in row), key=str(person.id))
 
     @on(Input.Changed, "#roster-search-input")
+    def _typed(self) -> None:
+        self.reload(count_later=True)
+
     @on(Select.Changed)
-    def _changed(self) -> None:
+    def _filtered(self) -> None:
         self.reload()
 
     @on(Input.Submitted, "#roster-search-input")

@@ -1,0 +1,1 @@
+"""Playbooks: the file format, loading the files, and planning what is due (no SQL, no Textual)."""

@@ -1,0 +1,355 @@
+"""The cost ledger: add a line (with the decision that authorised it), reverse a wrong line, change the
+route of a share with a logged decision, and read the ledger with filters and a running total.
+
+Every penny is traceable to a person (allocations), a period (the line), a legal route (the
+allocation, derived from the person's determination) and a decision (the line's authorising decision,
+and the decision behind any change of route). Nothing is edited or deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from contingency.ledger import Allocation, Category, CostLine, Route, Unit
+from contingency.person import Person
+from contingency.rules import costs as rules
+from contingency.rules.costs import CostRuleBroken, RouteChoice, format_pounds
+from contingency.rules.times import LONDON
+from contingency.services.errors import BadInput
+from contingency.store import Store
+from contingency.store.costs import ClaimedShare, NewAllocation
+from contingency.store.errors import NotFound
+
+ROUTE_ALIASES = {
+    "s48(7)": Route.RECOVER_ENGLISH, "s48-7": Route.RECOVER_ENGLISH, "s.48(7)": Route.RECOVER_ENGLISH,
+    "s49(3)": Route.RECOVER_CROSS_BORDER, "s49-3": Route.RECOVER_CROSS_BORDER, "s.49(3)": Route.RECOVER_CROSS_BORDER,
+    "s48(5)": Route.CHARGE_S48, "s48-5": Route.CHARGE_S48, "s.48(5)": Route.CHARGE_S48,
+    "s49(3)(d)": Route.CHARGE_S49, "s49-3-d": Route.CHARGE_S49, "s.49(3)(d)": Route.CHARGE_S49,
+    "s14": Route.CHARGE_S14, "s.14": Route.CHARGE_S14,
+    "nhs": Route.NHS, "icb": Route.NHS, "chc": Route.NHS,
+    "absorbed": Route.ABSORBED, "absorb": Route.ABSORBED, "none": Route.ABSORBED,
+}
+
+
+def parse_route(text: str) -> Route:
+    found = ROUTE_ALIASES.get(text.strip().lower())
+    if found is None:
+        raise BadInput(f"route {text!r} is not one of: {', '.join(r.value for r in Route)}")
+    return found
+
+
+def parse_category(text: str) -> Category:
+    try:
+        return Category(text.strip().lower())
+    except ValueError:
+        raise BadInput(f"category {text!r} is not one of: {', '.join(c.value for c in Category)}") from None
+
+
+def parse_unit(text: str) -> Unit:
+    try:
+        return Unit(text.strip().lower())
+    except ValueError:
+        raise BadInput(f"unit {text!r} is not one of: {', '.join(u.value for u in Unit)}") from None
+
+
+def pounds(text: str, what: str = "the amount") -> int:
+    """Pounds as typed (£1,234.56) in whole pence, or BadInput saying what to type."""
+    return _rule(rules.parse_pounds, text, what=what)
+
+
+def parse_people(values: Iterable[str]) -> list[int]:
+    """Person ids as typed: --person 12 --person 13, or --people 12,13 (spaces allowed)."""
+    ids: list[int] = []
+    for value in values:
+        for part in str(value).replace(";", ",").split(","):
+            part = part.strip().removeprefix("person:").removeprefix("p")
+            if not part:
+                continue
+            if not part.isdigit() or int(part) < 1:
+                raise BadInput(f"{part!r} is not a person id; 'contingency people list INCIDENT' shows them")
+            ids.append(int(part))
+    return ids
+
+
+def _rule(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except CostRuleBroken as exc:
+        raise BadInput(str(exc)) from None
+
+
+# --- adding a line -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A line as the officer has typed it so far, checked: what the add dialog shows as the live total."""
+
+    category: Category
+    unit: Unit
+    rate_pence: int
+    quantity_milli: int
+    period_start: date
+    period_end: date
+    total_pence: int
+    shares: tuple[tuple[int, int], ...]  # (person id, pence)
+
+
+def draft_line(*, category: str, unit: str, rate: str | int, quantity: str | None, period_start: date,
+               period_end: date, person_ids: list[int]) -> Draft:
+    """Check what was typed and work out the total and each person's share (rate in pounds as typed,
+    or whole pence as an int). Raises BadInput saying what to fix."""
+    kind = parse_category(category)
+    per = parse_unit(unit)
+    rate_pence = rate if isinstance(rate, int) else _rule(rules.parse_pounds, rate, what="the rate")
+    if rate_pence <= 0:
+        raise BadInput("the rate must be more than £0.00")
+    quantity_milli = _rule(rules.parse_quantity, quantity) if quantity not in (None, "") else 1000
+    if per in (Unit.PER_HOUR, Unit.PER_VISIT) and quantity in (None, ""):
+        raise BadInput(f"a {per.label} rate needs a quantity: how many {per.value.removeprefix('per-')}s")
+    if per is Unit.ONE_OFF and period_end != period_start:
+        raise BadInput("a one-off cost is for one date: give --on DATE, not a period")
+    total = _rule(rules.line_total, per, rate_pence, quantity_milli, period_start, period_end)
+    shares = tuple(_rule(rules.apportion, total, person_ids))
+    if len(set(person_ids)) != len(person_ids):
+        raise BadInput("a person is listed twice; each person shares the line once")
+    return Draft(category=kind, unit=per, rate_pence=rate_pence, quantity_milli=quantity_milli,
+                 period_start=period_start, period_end=period_end, total_pence=total, shares=shares)
+
+
+def _people_on(store: Store, incident_id: int, person_ids: list[int]) -> dict[int, Person]:
+    """The people a line is for, read in one go (a night's agency cover can be for thousands)."""
+    roster = {p.id: p for p in store.people.all(incident_id)} if len(person_ids) > 20 else {}
+    people = {}
+    for person_id in person_ids:
+        person = roster.get(person_id)
+        if person is None:
+            try:
+                person = store.people.get(person_id)
+            except NotFound:
+                raise BadInput(f"there is no person {person_id}; 'contingency people list {incident_id}' shows "
+                               "them") from None
+        if person.incident_id != incident_id:
+            raise BadInput(f"person {person_id} is on incident {person.incident_id}, not incident {incident_id}")
+        if person.merged_into is not None:
+            raise BadInput(f"person {person_id} was merged into person {person.merged_into}; use "
+                           f"{person.merged_into}")
+        people[person_id] = person
+    return people
+
+
+def _authorising_decision(store: Store, incident_id: int, decision_id: int | None, text: str,
+                          rationale: str) -> tuple[int | None, str, str]:
+    text, rationale = text.strip(), rationale.strip()
+    if decision_id is not None and (text or rationale):
+        raise BadInput("give either an existing decision (--decision ID) or a new one (--decision-text with "
+                       "--rationale), not both")
+    if decision_id is not None:
+        try:
+            decision = store.decisions.get(decision_id)
+        except StopIteration:
+            raise BadInput(f"there is no decision {decision_id}") from None
+        if decision.incident_id != incident_id:
+            raise BadInput(f"decision {decision_id} belongs to incident {decision.incident_id}")
+        return decision_id, "", ""
+    if not text or not rationale:
+        raise BadInput("every cost needs the decision that authorised it: choose an existing decision, or record "
+                       "one now with its rationale (brief rule 27)")
+    return None, text, rationale
+
+
+def add_line(store: Store, incident_id: int, *, supplier: str, category: str, unit: str, rate: str | int,
+             period_start: date, period_end: date, person_ids: list[int], quantity: str | None = None,
+             description: str = "", decision_id: int | None = None, decision_text: str = "",
+             rationale: str = "", needs_not_arranged: bool = False) -> CostLine:
+    """Record a cost: its total by the one rule, apportioned across the people, each share routed from the
+    person's determination; authorised by an existing decision or a new one recorded with it."""
+    incident = store.incidents.get(incident_id)
+    supplier = " ".join(supplier.split())
+    if not supplier:
+        raise BadInput("say who supplied it (the agency, home, taxi firm or 'in-house')")
+    draft = draft_line(category=category, unit=unit, rate=rate, quantity=quantity, period_start=period_start,
+                       period_end=period_end, person_ids=person_ids)
+    aware = incident.facts.aware_at.astimezone(LONDON).date()
+    if period_start < aware:
+        raise BadInput(f"the cost starts on {period_start:%d/%m/%Y}, before we became aware on {aware:%d/%m/%Y}: "
+                       "the duty, and its costs, start then (s.52(1); brief rule 6)")
+    people = _people_on(store, incident_id, person_ids)
+    shares = []
+    for person_id, pence in draft.shares:
+        choice = _rule(rules.route_for, people[person_id], category=draft.category, authorities=store.authorities,
+                       needs_not_arranged=needs_not_arranged)
+        # The marking matters only where it routes the share to s.49(3)(d): advice stays free, CHC stays NHS.
+        shares.append(NewAllocation(person_id=person_id, amount_pence=pence, choice=choice,
+                                    needs_not_arranged=choice.route is Route.CHARGE_S49))
+    existing, text, why = _authorising_decision(store, incident_id, decision_id, decision_text, rationale)
+    description = " ".join(description.split())
+    what = description or draft.category.label
+    reason = f"cost: {what} from {supplier}, {format_pounds(draft.total_pence)}"
+    with store.write(reason) as tx:
+        authorised_by = existing or store.decisions.add(
+            incident_id=incident_id, decision=text, rationale=why, decided_at=store.clock(),
+            powers="Care Act 2014 s.48 and s.8 (how needs are met)").id
+        line_id = store.costs.add_line(
+            tx, incident_id=incident_id, supplier=supplier, category=draft.category.value, description=description,
+            period_start=draft.period_start, period_end=draft.period_end, unit=draft.unit.value,
+            rate_pence=draft.rate_pence, quantity_milli=draft.quantity_milli, total_pence=draft.total_pence,
+            decision_id=authorised_by, corrects=None, allocations=shares, reason=reason)
+    return store.costs.line(line_id)
+
+
+# --- reversing a wrong line ----------------------------------------------------------------------------------
+
+
+def _line(store: Store, line_id: int) -> CostLine:
+    try:
+        return store.costs.line(line_id)
+    except NotFound:
+        raise BadInput(f"there is no cost line {line_id}; 'contingency costs list INCIDENT' shows them") from None
+
+
+def reverse_line(store: Store, line_id: int, reason: str) -> CostLine:
+    """A correcting line that cancels `line_id` exactly, share by share, under the same routes. A share
+    already claimed comes back as a credit on the next claim to the same body or person."""
+    reason = reason.strip()
+    if not reason:
+        raise BadInput("say why the line is wrong: the reason is kept with the correcting line")
+    line = _line(store, line_id)
+    if line.corrects is not None:
+        raise BadInput(f"line {line_id} is itself the reversal of line {line.corrects}; add the cost again as a new "
+                       "line instead")
+    already = store.costs.reversal_of(line_id)
+    if already is not None:
+        raise BadInput(f"line {line_id} was already reversed by line {already}")
+    shares = [NewAllocation(person_id=a.person_id, amount_pence=-a.amount_pence,
+                            choice=RouteChoice(a.route, a.recover_from,
+                                               f"Reverses allocation {a.id} of line {line.id}: {a.route_reason}"),
+                            needs_not_arranged=a.needs_not_arranged, reverses=a.id)
+              for a in line.allocations]
+    log_reason = f"line {line_id} reversed: {reason}"
+    with store.write(log_reason) as tx:
+        decision = store.decisions.add(
+            incident_id=line.incident_id, decided_at=store.clock(), rationale=reason,
+            decision=f"Reverse cost line {line.id} ({line.what} from {line.supplier}, "
+                     f"{format_pounds(line.total_pence)})",
+            powers="brief rule 30 (money is traceable; lines are never deleted)")
+        new_id = store.costs.add_line(
+            tx, incident_id=line.incident_id, supplier=line.supplier, category=line.category.value,
+            description=line.description, period_start=line.period_start, period_end=line.period_end,
+            unit=line.unit.value, rate_pence=line.rate_pence, quantity_milli=line.quantity_milli,
+            total_pence=-line.total_pence, decision_id=decision.id, corrects=line.id, allocations=shares,
+            reason=log_reason)
+    return store.costs.line(new_id)
+
+
+# --- changing the route of a share ------------------------------------------------------------------------------
+
+
+def change_route(store: Store, allocation_id: int, route: str, *, decision_text: str, rationale: str) -> Allocation:
+    """Re-route one person's share of a line, through a logged decision, to a route the law allows."""
+    try:
+        allocation = store.costs.allocation(allocation_id)
+    except NotFound:
+        raise BadInput(f"there is no allocation {allocation_id}; 'contingency costs list INCIDENT' shows "
+                       "them") from None
+    line = store.costs.line(allocation.line_id)
+    if allocation.reverses is not None:
+        raise BadInput(f"allocation {allocation_id} is part of a reversal: it follows the share it reverses")
+    reversed_by = store.costs.reversal_of(line.id)
+    if reversed_by is not None:
+        raise BadInput(f"line {line.id} was reversed by line {reversed_by}: there is nothing left to re-route")
+    claimed = store.costs.claimed(line.incident_id).get(allocation_id)
+    if claimed is not None:
+        raise BadInput(f"this share is already on claim {claimed.reference}; reverse line {line.id} and add it "
+                       "again, so that claim's recipient gets a credit")
+    target = parse_route(route)
+    if target is allocation.route:
+        raise BadInput(f"allocation {allocation_id} is already routed {target.value}")
+    text, why = decision_text.strip(), rationale.strip()
+    if not text or not why:
+        raise BadInput("a route changes only through a logged decision: give the decision and its rationale "
+                       "(brief rules 27, 30)")
+    person = store.people.get(allocation.person_id)
+    choice = _rule(rules.check_route_change, person, category=line.category, to=target, authorities=store.authorities)
+    reason = f"allocation {allocation_id} re-routed {allocation.route.value} -> {choice.route.value}: {text}"
+    with store.write(reason) as tx:
+        decision = store.decisions.add(
+            incident_id=line.incident_id, decided_at=store.clock(), rationale=why,
+            decision=f"{text} (allocation {allocation_id} of cost line {line.id}: {allocation.route.value} to "
+                     f"{choice.route.value})", powers="brief rules 16-18, 30")
+        return store.costs.reroute(tx, allocation, choice, needs_not_arranged=choice.route is Route.CHARGE_S49,
+                                   decision_id=decision.id, incident_id=line.incident_id, reason=reason)
+
+
+# --- reading the ledger ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    line: CostLine
+    allocation: Allocation
+    person_name: str
+    claimed: ClaimedShare | None
+    reversed_by: int | None  # the line that reverses this row's line
+    route_now: RouteChoice | None  # set when the person's determination now gives another route
+
+
+@dataclass(frozen=True)
+class Ledger:
+    rows: tuple[LedgerRow, ...]
+    total_pence: int  # of the rows shown: the running total
+    lines: tuple[CostLine, ...]  # every line of the incident, unfiltered
+
+    @property
+    def line_count(self) -> int:
+        return len({row.line.id for row in self.rows})
+
+
+def people_by_id(store: Store, incident_id: int, ids: Iterable[int]) -> dict[int, Person]:
+    """The people a ledger names, including anyone since merged into another record."""
+    people = {p.id: p for p in store.people.all(incident_id)}
+    for person_id in set(ids) - set(people):
+        people[person_id] = store.people.get(person_id)
+    return people
+
+
+def route_now(allocation: Allocation, line: CostLine, person: Person, store: Store) -> RouteChoice | None:
+    """The route the person's determination gives today, when it differs from a share's route that no
+    decision has confirmed (a reversal always follows its original)."""
+    if allocation.route_decision_id is not None or allocation.reverses is not None:
+        return None
+    try:
+        now = rules.route_for(person, category=line.category, authorities=store.authorities,
+                              needs_not_arranged=allocation.needs_not_arranged)
+    except CostRuleBroken:
+        return RouteChoice(Route.ABSORBED, None, "the person is no longer a s.49 person: confirm the route")
+    if (now.route, now.recover_from) == (allocation.route, allocation.recover_from):
+        return None
+    return now
+
+
+def ledger(store: Store, incident_id: int, *, person_id: int | None = None, route: str | None = None,
+           category: str | None = None) -> Ledger:
+    store.incidents.get(incident_id)
+    wanted_route = parse_route(route) if route else None
+    wanted_category = parse_category(category) if category else None
+    lines = store.costs.lines(incident_id)
+    claimed = store.costs.claimed(incident_id)
+    reversals = {line.corrects: line.id for line in lines if line.corrects is not None}
+    people = people_by_id(store, incident_id, (a.person_id for line in lines for a in line.allocations))
+    rows = []
+    for line in lines:
+        if wanted_category is not None and line.category is not wanted_category:
+            continue
+        for allocation in line.allocations:
+            if person_id is not None and allocation.person_id != person_id:
+                continue
+            if wanted_route is not None and allocation.route is not wanted_route:
+                continue
+            person = people[allocation.person_id]
+            rows.append(LedgerRow(line=line, allocation=allocation, person_name=person.facts.display_name,
+                                  claimed=claimed.get(allocation.id), reversed_by=reversals.get(line.id),
+                                  route_now=route_now(allocation, line, person, store)))
+    return Ledger(rows=tuple(rows), total_pence=sum(r.allocation.amount_pence for r in rows), lines=tuple(lines))

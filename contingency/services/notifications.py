@@ -1,0 +1,382 @@
+"""Notifications: keep the register in step with the roster, generate the letters, record what happened.
+
+Every change goes through the event log. A letter that has been generated is never changed: when
+the roster moves on, it is marked out of date and the next generation makes a new version with a
+new reference, keeping the old one and the SHA-256 of every document made from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from contingency.letters.context import letter_context
+from contingency.letters.render import Letter, build
+from contingency.models import Incident
+from contingency.notification import (
+    DocumentFormat,
+    HeldBack,
+    Notification,
+    NotificationKind,
+    NotificationPlan,
+    NotificationPlans,
+    NotificationStatus,
+)
+from contingency.person import Person
+from contingency.rules import notifications as rules
+from contingency.rules.authorities import AuthorityNotResolved
+from contingency.rules.times import format_local
+from contingency.services.errors import BadInput
+from contingency.services.incidents import require_settings
+from contingency.store import Store
+
+S = NotificationStatus
+EXERCISE_FILE_PREFIX = "EXERCISE-NOT-A-REAL-INCIDENT_"
+
+
+@dataclass(frozen=True)
+class Roster:
+    """An incident's people and what they mean for notifications, read once per operation."""
+
+    incident: Incident
+    people: dict[int, Person]
+    plans: NotificationPlans
+    by_ref: dict[str, NotificationPlan]
+
+    def plan(self, recipient_ref: str) -> NotificationPlan | None:
+        return self.by_ref.get(recipient_ref)
+
+
+def roster(store: Store, incident_id: int) -> Roster:
+    settings = require_settings(store)
+    incident = store.incidents.get(incident_id)
+    people = store.people.all(incident_id, provenance=False)
+    plans = rules.plan_notifications(incident, people, ours=store.authorities.get(settings.authority_code),
+                                     authorities=store.authorities, icbs=store.icbs, now=store.clock())
+    return Roster(incident=incident, people={p.id: p for p in people}, plans=plans,
+                  by_ref={plan.recipient_ref: plan for plan in plans.all})
+
+
+# --- keeping the register in step with the roster ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    created: tuple[Notification, ...]
+    redrafted: tuple[Notification, ...]
+    out_of_date: tuple[Notification, ...]
+    held: tuple[HeldBack, ...]
+
+
+def sync(store: Store, incident_id: int, current: Roster | None = None) -> SyncResult:
+    """Create a notification for every new recipient; a draft follows the roster; a generated letter
+    whose people or details changed is marked out of date (it is never rewritten)."""
+    current = current or roster(store, incident_id)
+    plans = current.by_ref
+    existing = {n.recipient_ref: n for n in store.notifications.latest(incident_id)}
+    work = [(ref, plans.get(ref), existing.get(ref)) for ref in [*plans, *(r for r in existing if r not in plans)]]
+    work = [item for item in work if _needs_change(item[1], item[2])]
+    created, redrafted, stale = [], [], []
+    if work:
+        with store.write("notifications follow the roster") as tx:
+            created = store.notifications.add_many(tx, incident_id, [plan for _, plan, n in work if n is None])
+            for _ref, plan, notification in work:
+                if notification is None:
+                    continue
+                if plan is not None and notification.roster_digest == plan.digest:
+                    store.notifications.change(tx, notification, "up-to-date", "the roster matches the letter again",
+                                               out_of_date=False)
+                elif notification.issued_at is None and plan is not None:
+                    redrafted.append(store.notifications.redraft(tx, notification, plan))
+                elif notification.issued_at is None:
+                    store.notifications.change(tx, notification, "close", "nobody on the roster is for this "
+                                               "recipient now", status=S.CLOSED)
+                else:
+                    stale.append(store.notifications.change(
+                        tx, notification, "out-of-date", "the roster changed after the letter was generated",
+                        out_of_date=True))
+    return SyncResult(created=tuple(created), redrafted=tuple(redrafted), out_of_date=tuple(stale),
+                      held=current.plans.held)
+
+
+def _needs_change(plan: NotificationPlan | None, notification: Notification | None) -> bool:
+    if notification is None:
+        return plan is not None
+    if plan is not None and notification.roster_digest == plan.digest:
+        return notification.out_of_date
+    if notification.issued_at is None:
+        return plan is not None or notification.status is not S.CLOSED
+    return not notification.out_of_date
+
+
+# --- finding a notification from what an officer types -------------------------------------------------
+
+
+def find(store: Store, incident_id: int, text: str) -> Notification:
+    """A reference (INC1-LA-E08000032-v1), a reference without its version (the current one), or a
+    recipient: council or ICB code or name, 'cqc', or 'person:ID'."""
+    value = text.strip()
+    if not value:
+        raise BadInput("say which letter: its reference, or the recipient's code")
+    found = store.notifications.by_reference(value)
+    if found is None and not re.search(r"-v\d+$", value, re.IGNORECASE):
+        latest = {n.reference.rsplit("-v", 1)[0].upper(): n for n in store.notifications.latest(incident_id)}
+        found = latest.get(value.upper())
+    if found is None and not re.match(r"INC\d+-", value, re.IGNORECASE):
+        found = store.notifications.latest_for(incident_id, recipient_ref(store, value))
+    if found is None or found.incident_id != incident_id:
+        raise BadInput(f"incident {incident_id} has no letter {value!r}; "
+                       f"'contingency notify list {incident_id}' shows the references")
+    return found
+
+
+def recipient_ref(store: Store, text: str) -> str:
+    value = text.strip()
+    lowered = value.lower()
+    if lowered == "cqc":
+        return "cqc"
+    person = re.fullmatch(r"(?:person[:\s]*|p)(\d+)", lowered)
+    if person:
+        return f"person:{int(person.group(1))}"
+    if lowered.startswith(("la:", "icb:")):
+        return lowered.split(":", 1)[0] + ":" + value.split(":", 1)[1].upper()
+    try:
+        return store.authorities.resolve(value).ref
+    except AuthorityNotResolved as council_problem:
+        try:
+            return store.icbs.resolve(value).ref
+        except LookupError:
+            raise BadInput(f"recipient: {council_problem}") from None
+
+
+# --- generating letters ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    notification: Notification
+    format: DocumentFormat
+    path: Path
+    sha256: str
+
+
+def preview(store: Store, incident_id: int, text: str) -> str:
+    """The letter as the next generation would write it, as text for the terminal. Writes nothing."""
+    current = roster(store, incident_id)
+    sync(store, incident_id, current)
+    notification = find(store, incident_id, text)
+    plan = current.plan(notification.recipient_ref)
+    draft, replaces = notification, None
+    if notification.out_of_date:
+        replaces = notification
+        draft = notification.model_copy(update={
+            "version": notification.version + 1, "issued_at": None, "out_of_date": False,
+            "reference": rules.reference_for(incident_id, notification.recipient_ref, notification.version + 1)})
+    elif notification.version > 1:
+        replaces = store.notifications.versions(incident_id, notification.recipient_ref)[-2]
+    issued_at = draft.issued_at or store.clock()
+    draft = draft.model_copy(update={"reply_by": draft.reply_by if draft.issued_at else
+                                     rules.reply_by(draft.kind, issued_at)})
+    _, text_out = _render(store, current, draft, plan, issued_at, replaces)
+    return text_out
+
+
+def generate(store: Store, incident_id: int, out_dir: Path, *, formats: Iterable[DocumentFormat] = (DocumentFormat.PDF,),
+             recipients: Iterable[str] | None = None, include_people: bool = True) -> list[GeneratedFile]:
+    """Write each letter as PDF and/or DOCX into `out_dir` and record every document's SHA-256.
+
+    With `recipients`, just those letters; otherwise every current letter to a body, and to each
+    person unless `include_people` is False. An out-of-date letter becomes a new version first.
+    """
+    formats = tuple(dict.fromkeys(formats))
+    if not formats:
+        raise BadInput("choose at least one format: pdf or docx")
+    out_dir = Path(out_dir).expanduser()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot use {out_dir} for the letters: {exc.strerror}") from None
+    current = roster(store, incident_id)
+    sync(store, incident_id, current)
+    if recipients is not None:
+        targets = [find(store, incident_id, text) for text in recipients]
+        for notification in targets:
+            if current.plan(notification.recipient_ref) is None:
+                raise BadInput(_vanished(notification))
+    else:
+        targets = [n for n in store.notifications.latest(incident_id)
+                   if current.plan(n.recipient_ref) is not None and n.status is not S.CLOSED
+                   and (include_people or n.kind is not NotificationKind.PERSON)]
+    written: list[GeneratedFile] = []
+    for notification in targets:
+        written += _generate_one(store, current, notification, out_dir, formats)
+    return written
+
+
+def _generate_one(store: Store, current: Roster, notification: Notification, out_dir: Path,
+                  formats: tuple[DocumentFormat, ...]) -> list[GeneratedFile]:
+    plan = current.plan(notification.recipient_ref)
+    incident_id = notification.incident_id
+    replaces = None
+    if notification.out_of_date:
+        with store.write(f"new version of {notification.reference}: the roster changed") as tx:
+            replaces = notification
+            notification = store.notifications.add(tx, incident_id, plan, version=notification.version + 1)
+    elif notification.version > 1:
+        replaces = store.notifications.versions(incident_id, notification.recipient_ref)[-2]
+    first_issue = notification.issued_at is None
+    issued_at = notification.issued_at or store.clock()
+    if first_issue:
+        notification = notification.model_copy(update={"issued_at": issued_at,
+                                                       "reply_by": rules.reply_by(notification.kind, issued_at)})
+    letter, _ = _render(store, current, notification, plan, issued_at, replaces)
+    files = []
+    for fmt in formats:
+        path = _write(letter, out_dir, fmt)
+        files.append((fmt, path, hashlib.sha256(path.read_bytes()).hexdigest()))
+    with store.write(f"{notification.reference} generated") as tx:
+        if first_issue:
+            stored = store.notifications.get(notification.id)
+            notification = store.notifications.change(
+                tx, stored, "generate", f"{notification.reference} generated", status=S.GENERATED,
+                issued_at=issued_at, reply_by=notification.reply_by)
+        for fmt, path, digest in files:
+            store.notifications.add_document(tx, notification, fmt, path.name, digest)
+    return [GeneratedFile(notification=notification, format=fmt, path=path, sha256=digest)
+            for fmt, path, digest in files]
+
+
+def _vanished(notification: Notification) -> str:
+    return (f"nobody on the roster is for {notification.recipient_name} now, so {notification.reference} cannot be "
+            f"regenerated; if the letter is no longer needed, close it with a note")
+
+
+def _render(store: Store, current: Roster, notification: Notification, plan: NotificationPlan | None,
+            issued_at: datetime, replaces: Notification | None) -> tuple[Letter, str]:
+    if plan is None:
+        raise BadInput(_vanished(notification))
+    settings = require_settings(store)
+    ours = store.authorities.get(settings.authority_code)
+    context = letter_context(
+        notification=notification, plan=plan, incident=current.incident, people=current.people,
+        settings=settings, ours=ours, area=store.authorities.get(current.incident.facts.area_code),
+        exercise=store.is_exercise, issued_at=issued_at, replaces=replaces)
+    mark = f"{rules.EXERCISE_MARK} · " if store.is_exercise else ""
+    return build(f"letter-{notification.kind.value}.md.j2", context, stem=_stem(store, notification),
+                 header=f"{mark}{ours.name} · {settings.team}",
+                 footer=f"{mark}{notification.reference}", issued_at=issued_at, author=settings.team)
+
+
+def _stem(store: Store, notification: Notification) -> str:
+    # A person's letter is named by reference only: file names travel in folder listings and emails.
+    who = "" if notification.kind is NotificationKind.PERSON else "-" + _slug(notification.recipient_name)
+    prefix = EXERCISE_FILE_PREFIX if store.is_exercise else ""
+    return f"{prefix}{notification.reference}{who}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60]
+
+
+def _write(letter: Letter, out_dir: Path, fmt: DocumentFormat) -> Path:
+    """Write a new file; an existing file with other content is kept and the new one numbered."""
+    from contingency.letters.docx import write_docx
+    from contingency.letters.pdf import write_pdf
+
+    staging = out_dir / f".{letter.stem}.{fmt.value}.part"
+    (write_pdf if fmt is DocumentFormat.PDF else write_docx)(letter, staging)
+    data = staging.read_bytes()
+    number = 1
+    while True:
+        target = out_dir / (f"{letter.stem}.{fmt.value}" if number == 1 else f"{letter.stem}-{number}.{fmt.value}")
+        if not target.exists():
+            staging.replace(target)
+            return target
+        if target.read_bytes() == data:
+            staging.unlink()
+            return target
+        number += 1
+
+
+# --- what happened to each letter ------------------------------------------------------------------------
+
+
+def mark_sent(store: Store, incident_id: int, text: str, channel: str, at: datetime | None = None, *,
+              exercise_confirmed: bool = False) -> Notification:
+    if store.is_exercise and not exercise_confirmed:
+        raise BadInput("this is an EXERCISE store: its letters are not real and must never reach a real recipient. "
+                       "Confirm it went only to exercise participants (--confirm-exercise, or tick the box)")
+    channel = channel.strip()
+    if not channel:
+        raise BadInput("say how it was sent, e.g. 'secure email to adult.care@bradford.gov.uk'")
+    notification = find(store, incident_id, text)
+    _check(rules.check_send, notification)
+    now = store.clock()
+    when = at or now
+    if when > now + timedelta(minutes=5):
+        raise BadInput(f"{format_local(when)} is in the future; give the time it was sent")
+    if notification.issued_at and when < notification.issued_at - timedelta(minutes=1):
+        raise BadInput(f"{notification.reference} was generated at {format_local(notification.issued_at)}; it "
+                       "cannot have been sent before that")
+    reason = f"sent by {channel}" + (" (exercise: confirmed not sent to a real recipient)" if store.is_exercise else "")
+    with store.write(reason) as tx:
+        return store.notifications.change(tx, notification, "sent", reason, status=S.SENT, sent_channel=channel,
+                                          sent_at=when, sent_by=store.officer)
+
+
+def acknowledge(store: Store, incident_id: int, text: str, summary: str, at: datetime | None = None) -> Notification:
+    summary = summary.strip()
+    if not summary:
+        raise BadInput("summarise the reply: who answered and what they said")
+    notification = find(store, incident_id, text)
+    _check(lambda n: rules.check_reply(n, "acknowledged"), notification)
+    with store.write(f"reply: {summary}") as tx:
+        return store.notifications.change(tx, notification, "acknowledged", f"reply: {summary}",
+                                          status=S.ACKNOWLEDGED, acknowledged_at=at or store.clock(),
+                                          acknowledged_by=store.officer, reply_summary=summary)
+
+
+def chase(store: Store, incident_id: int, text: str) -> Notification:
+    notification = find(store, incident_id, text)
+    _check(lambda n: rules.check_reply(n, "chased"), notification)
+    count = notification.chase_count + 1
+    with store.write(f"chased ({count})") as tx:
+        return store.notifications.change(tx, notification, "chased", f"chased ({count})", status=S.CHASED,
+                                          chase_count=count, last_chased_at=store.clock())
+
+
+def close(store: Store, incident_id: int, text: str, note: str) -> Notification:
+    note = note.strip()
+    if not note:
+        raise BadInput("say why the letter is closed")
+    notification = find(store, incident_id, text)
+    _check(rules.check_close, notification)
+    with store.write(f"closed: {note}") as tx:
+        return store.notifications.change(tx, notification, "close", f"closed: {note}", status=S.CLOSED)
+
+
+def _check(check, notification: Notification) -> None:
+    try:
+        check(notification)
+    except rules.BadTransition as exc:
+        raise BadInput(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Overdue:
+    notification: Notification
+    overdue: timedelta
+
+
+def chase_list(store: Store, now: datetime, incident_id: int | None = None) -> list[Overdue]:
+    """Sent letters with no acknowledgement past their reply-by time, most overdue first."""
+    found = []
+    for notification in store.notifications.awaiting_reply():
+        late = rules.overdue(notification, now)
+        if late is not None and (incident_id is None or notification.incident_id == incident_id):
+            found.append(Overdue(notification=notification, overdue=late))
+    return sorted(found, key=lambda item: item.overdue, reverse=True)

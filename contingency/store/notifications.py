@@ -1,0 +1,165 @@
+"""The notification register: rows <-> models. Versions and documents are added, never overwritten."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from contingency.notification import (
+    DocumentFormat,
+    Notification,
+    NotificationDocument,
+    NotificationPlan,
+    NotificationStatus,
+)
+from contingency.rules.notifications import reference_for
+from contingency.rules.times import from_utc_iso, to_utc_iso
+from contingency.store.errors import NotFound
+
+if TYPE_CHECKING:
+    from contingency.store.store import Store
+    from contingency.store.tx import Tx
+
+_TIMES = ("created_at", "issued_at", "reply_by", "sent_at", "acknowledged_at", "last_chased_at")
+_LATEST = ("version = (SELECT max(version) FROM notifications m"
+           " WHERE m.incident_id = n.incident_id AND m.recipient_ref = n.recipient_ref)")
+
+
+def _column(name: str, value: Any) -> Any:
+    if name in _TIMES:
+        return to_utc_iso(value) if value is not None else None
+    if name == "people":
+        return json.dumps(list(value))
+    if name == "out_of_date":
+        return int(value)
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def _new_row(notification_id: int, incident_id: int, plan: NotificationPlan, version: int, at: str) -> dict[str, Any]:
+    """Every column, as SQLite will hold it: a bulk insert logs exactly this as the row's first state."""
+    return {
+        "id": notification_id, "incident_id": incident_id, "recipient_ref": plan.recipient_ref,
+        "recipient_name": plan.recipient_name, "kind": plan.kind.value, "basis": plan.basis,
+        "reference": reference_for(incident_id, plan.recipient_ref, version), "version": version,
+        "people": json.dumps(list(plan.person_ids)), "roster_digest": plan.digest,
+        "status": NotificationStatus.DRAFT.value, "created_at": at, "issued_at": None,
+        "reply_by": to_utc_iso(plan.reply_by) if plan.reply_by else None, "sent_channel": "", "sent_at": None,
+        "sent_by": "", "acknowledged_at": None, "acknowledged_by": "", "reply_summary": "", "chase_count": 0,
+        "last_chased_at": None, "out_of_date": 0,
+    }
+
+
+def _notification(row: dict[str, Any]) -> Notification:
+    data = dict(row)
+    for name in _TIMES:
+        data[name] = from_utc_iso(data[name]) if data[name] else None
+    data["people"] = tuple(json.loads(data["people"]))
+    data["out_of_date"] = bool(data["out_of_date"])
+    return Notification(**data)
+
+
+def _document(row: dict[str, Any]) -> NotificationDocument:
+    return NotificationDocument(**{**row, "generated_at": from_utc_iso(row["generated_at"])})
+
+
+class NotificationRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # --- writes (always inside store.write) --------------------------------------------------------
+
+    def add(self, tx: Tx, incident_id: int, plan: NotificationPlan, version: int) -> Notification:
+        row = _new_row(tx.next_id("notifications"), incident_id, plan, version, tx.at)
+        tx.insert("notification", "notifications", row, incident_id=incident_id,
+                  reason=tx.reason or f"{plan.recipient_name} to be told")
+        return self.get(row["id"])
+
+    def add_many(self, tx: Tx, incident_id: int, plans: list[NotificationPlan]) -> list[Notification]:
+        """Version 1 for each new recipient, in one bulk insert (an incident may have 50,000 people)."""
+        first = tx.next_id("notifications")
+        rows = [_new_row(first + n, incident_id, plan, 1, tx.at) for n, plan in enumerate(plans)]
+        tx.insert_many("notification", "notifications", rows, incident_id=incident_id)
+        return [_notification(row) for row in rows]
+
+    def change(self, tx: Tx, notification: Notification, action: str, reason: str | None = None,
+               **fields: Any) -> Notification:
+        changes = {name: _column(name, value) for name, value in fields.items()}
+        tx.update("notification", "notifications", notification.id, changes, incident_id=notification.incident_id,
+                  reason=reason, action=action)
+        return self.get(notification.id)
+
+    def redraft(self, tx: Tx, notification: Notification, plan: NotificationPlan) -> Notification:
+        """A letter nobody has seen yet simply follows the roster (and reopens if it had been closed)."""
+        return self.change(tx, notification, "redraft", "the roster changed before the letter was generated",
+                           status=NotificationStatus.DRAFT, recipient_name=plan.recipient_name, basis=plan.basis,
+                           people=plan.person_ids,
+                           roster_digest=plan.digest, reply_by=plan.reply_by)
+
+    def add_document(self, tx: Tx, notification: Notification, fmt: DocumentFormat, file_name: str,
+                     sha256: str) -> NotificationDocument:
+        document_id = tx.next_id("notification_documents")
+        tx.insert("notification-document", "notification_documents", {
+            "id": document_id, "notification_id": notification.id, "version": notification.version,
+            "format": fmt.value, "file_name": file_name, "sha256": sha256, "generated_at": tx.at,
+            "generated_by": tx.officer,
+        }, incident_id=notification.incident_id, reason=f"{notification.reference} generated as {fmt.value}")
+        return _document(next(self.store.db.query("SELECT * FROM notification_documents WHERE id = ?",
+                                                  [document_id])))
+
+    # --- reads --------------------------------------------------------------------------------------
+
+    def get(self, notification_id: int) -> Notification:
+        row = next(self.store.db.query("SELECT * FROM notifications WHERE id = ?", [notification_id]), None)
+        if row is None:
+            raise NotFound(f"there is no notification {notification_id}")
+        return _notification(row)
+
+    def by_reference(self, reference: str) -> Notification | None:
+        row = next(self.store.db.query("SELECT * FROM notifications WHERE reference = ? COLLATE NOCASE",
+                                       [reference.strip()]), None)
+        return _notification(row) if row else None
+
+    def latest(self, incident_id: int) -> list[Notification]:
+        """The current version for each recipient of an incident, in the order they were first planned."""
+        rows = self.store.db.query(
+            f"SELECT * FROM notifications n WHERE incident_id = ? AND {_LATEST} ORDER BY id", [incident_id])  # noqa: S608
+        return [_notification(row) for row in rows]
+
+    def latest_for(self, incident_id: int, recipient_ref: str) -> Notification | None:
+        row = next(self.store.db.query(
+            "SELECT * FROM notifications WHERE incident_id = ? AND recipient_ref = ? ORDER BY version DESC LIMIT 1",
+            [incident_id, recipient_ref]), None)
+        return _notification(row) if row else None
+
+    def versions(self, incident_id: int, recipient_ref: str) -> list[Notification]:
+        rows = self.store.db.query(
+            "SELECT * FROM notifications WHERE incident_id = ? AND recipient_ref = ? ORDER BY version",
+            [incident_id, recipient_ref])
+        return [_notification(row) for row in rows]
+
+    def awaiting_reply(self) -> list[Notification]:
+        """Current versions, across incidents, that went out and have had no acknowledgement."""
+        rows = self.store.db.query(
+            f"SELECT * FROM notifications n WHERE status IN ('sent', 'chased') AND {_LATEST}"  # noqa: S608
+            " ORDER BY reply_by, id")
+        return [_notification(row) for row in rows]
+
+    def covering(self, person_id: int) -> list[Notification]:
+        """Every version of every notification that names this person."""
+        rows = self.store.db.query(
+            "SELECT n.* FROM notifications n, json_each(n.people) j WHERE j.value = ? ORDER BY n.id", [person_id])
+        return [_notification(row) for row in rows]
+
+    def roster_version(self, incident_id: int) -> int:
+        """The last logged change to this incident's facts or people: unchanged means no need to re-sync."""
+        row = self.store.conn.execute(
+            "SELECT max(seq) FROM event_log WHERE incident_id = ? AND entity IN ('incident', 'person')",
+            [incident_id]).fetchone()
+        return row[0] or 0
+
+    def documents(self, notification_id: int) -> list[NotificationDocument]:
+        rows = self.store.db.query(
+            "SELECT * FROM notification_documents WHERE notification_id = ? ORDER BY id", [notification_id])
+        return [_document(row) for row in rows]

@@ -1,0 +1,160 @@
+"""Playbook runs and their step items: rows <-> models. Every write is logged through Tx."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from contingency.engine.plan import Someone
+from contingency.engine.runs import ItemNote, ItemState, Run, RunStatus, StepItem
+from contingency.person import RAG, Basis, Flag, Funding, PersonStatus
+from contingency.rules.times import from_utc_iso, to_utc_iso
+from contingency.store.errors import NotFound
+
+if TYPE_CHECKING:
+    from contingency.store.store import Store
+
+
+def _run(row: dict[str, Any]) -> Run:
+    return Run(
+        **{**row, "started_at": from_utc_iso(row["started_at"]),
+           "ended_at": from_utc_iso(row["ended_at"]) if row["ended_at"] else None},
+    )
+
+
+def _item(row: dict[str, Any]) -> StepItem:
+    notes = tuple(ItemNote(at=from_utc_iso(n["at"]), by=n["by"], text=n["text"]) for n in json.loads(row["notes"]))
+    return StepItem(
+        **{**row, "evidence": json.loads(row["evidence"]), "notes": notes,
+           "updated_at": from_utc_iso(row["updated_at"])},
+    )
+
+
+def _display_name(first: str, last: str, ref: str, nhs: str | None) -> str:
+    # PersonFacts.display_name's rule, without building a whole record for each of 50,000 people.
+    name = " ".join(p for p in (first, last) if p)
+    return name or (f"ref {ref}" if ref else f"NHS {nhs}")
+
+
+class PlaybookRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def roster(self, incident_id: int) -> list[Someone]:
+        """The few columns of each person a plan tests, without building whole person records."""
+        rows = self.store.conn.execute(
+            "SELECT id, first_name, last_name, provider_ref, nhs_number, rag, status, basis, funding, fnc, flags,"
+            " capacity_concern, advocate_needed FROM people WHERE incident_id = ?", [incident_id])
+        people = []
+        for (person_id, first, last, ref, nhs, rag, status, basis, funding, fnc, flags, capacity,
+             advocate) in rows:
+            people.append(Someone(
+                id=person_id, name=_display_name(first, last, ref, nhs), sort_name=(last.lower(), first.lower()), rag=RAG(rag) if rag else None,
+                status=PersonStatus(status), basis=Basis(basis), funding=Funding(funding), fnc=bool(fnc),
+                flags=frozenset(Flag(f) for f in json.loads(flags)), capacity_concern=bool(capacity),
+                advocate_needed=bool(advocate)))
+        return people
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def start(self, incident_id: int, *, playbook_id: str, version: str, title: str, reason: str,
+              replaces: Run | None = None) -> Run:
+        """A new active run; the run it replaces is kept, marked superseded by it."""
+        with self.store.write(reason) as tx:
+            run_id = tx.next_id("playbook_runs")
+            if replaces is not None:
+                self.supersede(replaces, by=run_id, reason=reason)
+            tx.insert("playbook-run", "playbook_runs", {
+                "id": run_id, "incident_id": incident_id, "playbook_id": playbook_id, "version": version,
+                "title": title, "started_at": tx.at, "started_by": tx.officer, "status": RunStatus.ACTIVE.value,
+                "superseded_by": None, "ended_at": None,
+            }, incident_id=incident_id, reason=reason)
+        return self.run(run_id)
+
+    def supersede(self, run: Run, *, by: int | None, reason: str) -> None:
+        with self.store.write(reason) as tx:
+            tx.update("playbook-run", "playbook_runs", run.id,
+                      {"status": RunStatus.SUPERSEDED.value, "superseded_by": by, "ended_at": tx.at},
+                      incident_id=run.incident_id, reason=reason, action="supersede")
+
+    def run(self, run_id: int) -> Run:
+        row = next(self.store.db.query("SELECT * FROM playbook_runs WHERE id = ?", [run_id]), None)
+        if row is None:
+            raise NotFound(f"there is no playbook run {run_id}")
+        return _run(row)
+
+    def active_run(self, incident_id: int) -> Run | None:
+        row = next(self.store.db.query(
+            "SELECT * FROM playbook_runs WHERE incident_id = ? AND status = 'active'", [incident_id]), None)
+        return _run(row) if row else None
+
+    def runs(self, incident_id: int) -> list[Run]:
+        return [_run(row) for row in self.store.db.query(
+            "SELECT * FROM playbook_runs WHERE incident_id = ? ORDER BY id", [incident_id])]
+
+    # --- step items -----------------------------------------------------------------------------
+
+    def items(self, run_id: int) -> list[StepItem]:
+        return [_item(row) for row in self.store.db.query(
+            "SELECT * FROM step_items WHERE run_id = ? ORDER BY id", [run_id])]
+
+    def item(self, run_id: int, step_id: str, person_id: int | None) -> StepItem | None:
+        row = next(self.store.db.query(
+            "SELECT * FROM step_items WHERE run_id = ? AND step_id = ? AND coalesce(person_id, 0) = ?",
+            [run_id, step_id, person_id or 0]), None)
+        return _item(row) if row else None
+
+    def set_state(self, run: Run, step_id: str, person_id: int | None, state: ItemState, *, reason: str = "",
+                  evidence: dict[str, Any] | None = None, log_reason: str) -> StepItem:
+        """Record a state change (and its evidence) on a step item, creating the item the first time."""
+        changes = {"state": state.value, "reason": reason, "evidence": json.dumps(evidence or {}, sort_keys=True)}
+        with self.store.write(log_reason) as tx:
+            existing = self.item(run.id, step_id, person_id)
+            changes.update(updated_by=tx.officer, updated_at=tx.at)
+            if existing is None:
+                item_id = tx.next_id("step_items")
+                tx.insert("step-item", "step_items", {
+                    "id": item_id, "run_id": run.id, "step_id": step_id, "person_id": person_id, **changes,
+                    "notes": "[]", "carried_from": None,
+                }, incident_id=run.incident_id, reason=log_reason)
+            else:
+                item_id = existing.id
+                tx.update("step-item", "step_items", item_id, changes, incident_id=run.incident_id,
+                          reason=log_reason, action=state.value)
+        return self._get(item_id)
+
+    def add_note(self, run: Run, step_id: str, person_id: int | None, text: str) -> StepItem:
+        with self.store.write("note added") as tx:
+            existing = self.item(run.id, step_id, person_id)
+            note = {"at": tx.at, "by": tx.officer, "text": text}
+            if existing is None:
+                item_id = tx.next_id("step_items")
+                tx.insert("step-item", "step_items", {
+                    "id": item_id, "run_id": run.id, "step_id": step_id, "person_id": person_id,
+                    "state": ItemState.PENDING.value, "reason": "", "evidence": "{}",
+                    "notes": json.dumps([note]), "updated_by": tx.officer, "updated_at": tx.at,
+                    "carried_from": None,
+                }, incident_id=run.incident_id, reason="note added")
+            else:
+                item_id = existing.id
+                notes = [{"at": to_utc_iso(n.at), "by": n.by, "text": n.text} for n in existing.notes] + [note]
+                tx.update("step-item", "step_items", item_id, {"notes": json.dumps(notes)},
+                          incident_id=run.incident_id, reason="note added", action="note")
+        return self._get(item_id)
+
+    def carry_over(self, items: list[StepItem], into: Run, reason: str) -> int:
+        """Copy finished items into a new run: who did them and when stays as it was."""
+        with self.store.write(reason) as tx:
+            for item in items:
+                tx.insert("step-item", "step_items", {
+                    "id": tx.next_id("step_items"), "run_id": into.id, "step_id": item.step_id,
+                    "person_id": item.person_id, "state": item.state.value, "reason": item.reason,
+                    "evidence": json.dumps(item.evidence, sort_keys=True),
+                    "notes": json.dumps([{"at": to_utc_iso(n.at), "by": n.by, "text": n.text} for n in item.notes]),
+                    "updated_by": item.updated_by, "updated_at": to_utc_iso(item.updated_at),
+                    "carried_from": item.id,
+                }, incident_id=into.incident_id, reason=reason)
+        return len(items)
+
+    def _get(self, item_id: int) -> StepItem:
+        return _item(next(self.store.db.query("SELECT * FROM step_items WHERE id = ?", [item_id])))
