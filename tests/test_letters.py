@@ -131,8 +131,8 @@ def test_a_council_letter_carries_what_section_13_asks_for(generated):
     for words in ("CQC provider ID: 1-101999001", "SI 2015/301 reg 2(2)(a)", "We became aware: 00:40 GMT on 23 November 2026",
                   "s.48(2)", "s.48(7)", "co-operate", "care and support plan", "named officer",
                   "we will recover from you the cost we incur", "Weekly cost before the failure", "£",
-                  "SI 2014/2829", "4 months", "Please co-operate with us (Care Act 2014 ss.6-7) and, by 02:00 GMT on "
-                  "25 November 2026", "art 6(1)(e)", "art 9(2)(h)", "Data Protection Officer",
+                  "SI 2014/2829", "4 months",
+                  "Please co-operate with us (Care Act 2014 ss.6-7) and, by 02:00 GMT on 25 November 2026", "art 6(1)(e)", "art 9(2)(h)", "Data Protection Officer",
                   "ordinary residence alone gives no right to recover"):
         assert words in text, words
     assert "[verify" not in text and "brief rule" not in text

@@ -27,7 +27,7 @@ def run(tmp_path_factory):
         environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTINGENCY_")}
         environment.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"))
         return subprocess.run([sys.executable, "-m", "contingency", *args], capture_output=True, text=True,
-                              timeout=300, env=environment, cwd=REPO)
+                              timeout=300, env=environment, cwd=REPO, check=False)
 
     return run
 

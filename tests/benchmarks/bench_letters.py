@@ -33,6 +33,15 @@ def timed(label: str, action):
     return result, seconds
 
 
+def plan_and_sync(store) -> None:
+    current, _ = timed("read the roster and plan every notification", lambda: service.roster(store, 1))
+    timed("sync the register (first time: every recipient)", lambda: service.sync(store, 1, current))
+    bodies = current.plans.bodies
+    listed = sum(len(p.people) for p in bodies)
+    print(f"  {len(bodies)} bodies to tell, listing {listed:,} people; {len(current.plans.persons):,} person "
+          f"letters; {len(current.plans.held)} held back")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=50_000)
@@ -47,13 +56,7 @@ def main() -> None:
                 [sys.executable, "-m", "contingency", "demo", "--people", str(args.people), "--db", str(path),
                  "--no-tui"], check=True, capture_output=True))
         store = open_store(path, officer="Bench")
-        current, _ = timed("read the roster and plan every notification", lambda: service.roster(store, 1))
-        timed("sync the register (first time: every recipient)", lambda: service.sync(store, 1, current))
-        bodies = current.plans.bodies
-        listed = sum(len(p.people) for p in bodies)
-        print(f"  {len(bodies)} bodies to tell, listing {listed:,} people; {len(current.plans.persons):,} person "
-              f"letters; {len(current.plans.held)} held back")
-        del current, bodies
+        plan_and_sync(store)
         for fmt in ("pdf", "docx"):
             out = root / f"bodies-{fmt}"
             # As an officer runs it: a fresh process that opens the store, reads the roster and writes the letters.
