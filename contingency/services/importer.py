@@ -87,10 +87,10 @@ def load_mapping(store: Store, spec: str | None) -> dict[str, str]:
             raise BadInput(f"mapping file {path}: {exc}") from None
         mapping = {str(k): str(v) for k, v in data.items()}
     else:
-        saved = store.conn.execute("SELECT mapping FROM column_maps WHERE name = ?", [spec]).fetchone()
+        saved = store.people.saved_mapping(spec)
         if saved is None:
             raise BadInput(f"{spec!r} is neither a mapping file nor a saved mapping")
-        mapping = json.loads(saved[0])
+        mapping = saved
     bad = {v for v in mapping.values() if v not in CANONICAL}
     if bad:
         raise BadInput(f"mapping names unknown field(s) {', '.join(sorted(bad))}; fields are: {', '.join(CANONICAL)}")
@@ -99,12 +99,7 @@ def load_mapping(store: Store, spec: str | None) -> dict[str, str]:
 
 def save_mapping(store: Store, name: str, mapping: dict[str, str]) -> None:
     with store.write(f"column mapping {name!r} saved") as tx:
-        existing = store.conn.execute("SELECT 1 FROM column_maps WHERE name = ?", [name]).fetchone()
-        if existing:
-            tx.update("column-map", "column_maps", name, {"mapping": json.dumps(mapping, sort_keys=True)}, pk="name")
-        else:
-            tx.insert("column-map", "column_maps", {"name": name, "mapping": json.dumps(mapping, sort_keys=True)},
-                      pk="name")
+        store.people.save_mapping(tx, name, mapping)
 
 
 def import_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str, str] | None = None,

@@ -153,7 +153,19 @@ class PeopleRepo:
         tx.update("person", "people", person.id, {"merged_into": into}, incident_id=person.incident_id,
                   reason=reason, action="merged-away")
 
+    def save_mapping(self, tx: Tx, name: str, mapping: dict[str, str]) -> None:
+        """A provider's header mapping, kept by name for their next list."""
+        text = json.dumps(mapping, sort_keys=True)
+        if self.saved_mapping(name) is None:
+            tx.insert("column-map", "column_maps", {"name": name, "mapping": text}, pk="name")
+        else:
+            tx.update("column-map", "column_maps", name, {"mapping": text}, pk="name")
+
     # --- reads --------------------------------------------------------------------------------------
+
+    def saved_mapping(self, name: str) -> dict[str, str] | None:
+        row = self.store.conn.execute("SELECT mapping FROM column_maps WHERE name = ?", [name]).fetchone()
+        return json.loads(row[0]) if row else None
 
     def get(self, person_id: int) -> Person:
         row = next(self.store.db.query("SELECT * FROM people WHERE id = ?", [person_id]), None)
