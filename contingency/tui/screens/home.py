@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from contingency.rules.times import format_elapsed, format_local
+from contingency.rules.times import format_elapsed
 from contingency.tui.screens.base import AppScreen
 
 
@@ -98,7 +98,3 @@ class HomeScreen(AppScreen):
 
     def action_refresh(self) -> None:
         self.refresh_incidents()
-
-
-def local_time(moment, now) -> str:  # re-exported for screens that show times
-    return format_local(moment, now=now)

@@ -6,6 +6,7 @@ not yet generated) is shown inside the dialog in words and nothing typed is lost
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from textual import on
@@ -42,6 +43,24 @@ class WordedCheckbox(Checkbox):
         self.label = self._worded(self.value)
 
 
+class _NotificationDialog(Dialog):
+    """A dialog about one notification of one incident."""
+
+    def __init__(self, incident_id: int, notification: Notification) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.notification = notification
+
+    def _when(self) -> tuple[bool, datetime | None]:
+        """The time typed in #at (blank means now, passed on as None), or show why it is unreadable."""
+        at_text = self.query_one("#at", Input).value.strip()
+        try:
+            return True, parse_local_datetime(at_text, now=self.capp.clock()) if at_text else None
+        except BadDate as exc:
+            self.query_one("#f-at", Field).show(str(exc))
+            return False, None
+
+
 class PreviewDialog(Dialog):
     """The letter as it will be written, in the terminal. Arrow keys and page keys scroll."""
 
@@ -66,7 +85,7 @@ class PreviewDialog(Dialog):
         self.query_one("#dialog").focus()
 
 
-class GenerateDialog(Dialog):
+class GenerateDialog(_NotificationDialog):
     BINDINGS = [Binding("ctrl+s", "run", "Generate", id="run-generate", priority=True,
                         tooltip="Write the letters to the folder")]
     DEFAULT_CSS = """
@@ -77,9 +96,7 @@ class GenerateDialog(Dialog):
             "folder, and records each file's SHA-256. An out-of-date letter becomes a new version.")
 
     def __init__(self, incident_id: int, notification: Notification) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-        self.notification = notification
+        super().__init__(incident_id, notification)
         self.done = False
 
     def compose(self) -> ComposeResult:
@@ -136,14 +153,9 @@ class GenerateDialog(Dialog):
         self.dismiss(self.done or None)
 
 
-class SentDialog(Dialog):
+class SentDialog(_NotificationDialog):
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record it as sent")]
     HELP = "Record how and when the letter went. On an exercise store you must confirm no real recipient got it."
-
-    def __init__(self, incident_id: int, notification: Notification) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-        self.notification = notification
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -164,11 +176,8 @@ class SentDialog(Dialog):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        at_text = self.query_one("#at", Input).value.strip()
-        try:
-            at = parse_local_datetime(at_text, now=self.capp.clock()) if at_text else None
-        except BadDate as exc:
-            self.query_one("#f-at", Field).show(str(exc))
+        ok, at = self._when()
+        if not ok:
             return
         confirmed = bool(self.query("#confirm-exercise")) and self.query_one("#confirm-exercise", Checkbox).value
         try:
@@ -181,14 +190,9 @@ class SentDialog(Dialog):
         self.dismiss(sent.id)
 
 
-class AcknowledgeDialog(Dialog):
+class AcknowledgeDialog(_NotificationDialog):
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record the reply")]
     HELP = "Record who replied and what they said; the letter leaves the chase list."
-
-    def __init__(self, incident_id: int, notification: Notification) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-        self.notification = notification
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -206,11 +210,8 @@ class AcknowledgeDialog(Dialog):
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
     def action_save(self) -> None:
-        at_text = self.query_one("#at", Input).value.strip()
-        try:
-            at = parse_local_datetime(at_text, now=self.capp.clock()) if at_text else None
-        except BadDate as exc:
-            self.query_one("#f-at", Field).show(str(exc))
+        ok, at = self._when()
+        if not ok:
             return
         try:
             done = service.acknowledge(self.store, self.incident_id, self.notification.reference,
