@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from contingency.clock import ClockPinError
 from contingency.commands import costs, incidents, notify, people, playbooks
 from contingency.commands.base import (
     EXIT_BAD_INPUT,
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None) or incidents.cmd_tui
         return handler(args)
-    except (ArgumentError, BadInput, NotFound, StoreMissing) as exc:
+    except (ArgumentError, BadInput, ClockPinError, NotFound, StoreMissing) as exc:
         print(f"contingency: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (StoreBusy, StoreCorrupt, StoreError) as exc:

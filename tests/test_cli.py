@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
-import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from contingency.rules.events import EVENTS
+from contingency.rules.times import LONDON
 from contingency.store import open_store
+from tests.conftest import as_json, make_runner, ok
 
-REPO = Path(__file__).resolve().parents[1]
 OFFICER = "Sam Patel"
+# These tests run on live stores, so on the system clock (a pinned clock is refused there): dates that must
+# be in the future are made from today, never written out.
+NEXT_YEAR = f"01/01/{datetime.now(LONDON).year + 1}"
+TOMORROW = (datetime.now(LONDON) + timedelta(days=1)).strftime("%d/%m/%Y %H:%M")
 
 PEOPLE_CSV = """\
 Provider ref,First name,Surname,DOB,NHS No,Funded by,Placing authority,ICB,OR,RAG,RAG reason
@@ -36,16 +40,8 @@ def home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cli(home):
-    def run(*args: str, db: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "contingency"]
-        if db is not None:
-            command += ["--db", str(db)]
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTINGENCY_")}
-        environment.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), **(env or {}))
-        return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120, env=environment,
-                              cwd=REPO)
-
-    return run
+    """The real script, on the system clock (these are live stores)."""
+    return make_runner(home, timeout=120)
 
 
 @pytest.fixture
@@ -65,16 +61,6 @@ def main(capsys, monkeypatch):
         return subprocess.CompletedProcess(argv, code, out, err)
 
     return run
-
-
-def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}"
-    assert "Traceback" not in result.stderr
-    return result
-
-
-def as_json(result: subprocess.CompletedProcess):
-    return json.loads(ok(result).stdout)
 
 
 def one_line_error(result: subprocess.CompletedProcess, code: int = 2) -> str:
@@ -311,7 +297,7 @@ BAD_INPUT = [
     pytest.param(("people", "add", "1", "Ann"), "FIELD=VALUE", id="not-field-value"),
     pytest.param(("people", "add", "1", "first_name=Ann", "weekly_cost_pence=99999999999999999999"), "weekly",
                  id="absurd-weekly-cost"),
-    pytest.param(("people", "add", "1", "first_name=Ann", "date_of_birth=01/01/2030"), "future", id="future-dob"),
+    pytest.param(("people", "add", "1", "first_name=Ann", f"date_of_birth={NEXT_YEAR}"), "future", id="future-dob"),
     pytest.param(("people", "status", "1", "moved"), "moved to", id="moved-without-where"),
     pytest.param(("people", "list", "1", "--authority", "Warks CC"), "Warks CC", id="list-unknown-authority"),
 ]
@@ -331,7 +317,7 @@ def test_bad_input_from_the_real_script(cli, shared, args, says):
 
 
 def test_a_future_awareness_time_is_bad_input(main, fresh):
-    one_line_error(main(*OPEN_ARGS, "--aware-at", "01/01/2099 09:00", db=fresh))
+    one_line_error(main(*OPEN_ARGS, "--aware-at", TOMORROW, db=fresh))
     assert [i["id"] for i in as_json(main("incident", "list", "--json", db=fresh))] == [1]
 
 
@@ -481,5 +467,57 @@ def test_demo_builds_an_exercise_store(cli, main, tmp_path):
         store.close()
     verified = ok(cli("log", "verify", db=path))
     assert verified.stdout.startswith("event log OK")
-    # The demo never overwrites a store given with --db.
-    assert "already exists" in one_line_error(main("demo", "--no-tui", "--db", str(path)))
+
+
+
+def test_running_the_demo_again_reopens_it_with_the_exercise_s_work(cli, main, tmp_path):
+    path = tmp_path / "demo.sqlite"
+    ok(main("demo", "--no-tui", "--db", str(path)))
+    ok(main("incident", "status", "2", "stepping-down", "--reason", "calls covered again", "--officer", "Ann", db=path))
+    entries = as_json(main("log", "verify", "--json", db=path))["entries"]
+
+    assert ok(main("demo", "--no-tui", "--db", str(path))).stdout.strip() == str(path)
+    assert as_json(main("log", "verify", "--json", db=path))["entries"] == entries
+    assert as_json(main("incident", "show", "2", "--json", db=path))["status"] == "stepping-down"
+
+    assert "add --fresh" in one_line_error(main("demo", "--no-tui", "--people", "5", "--db", str(path)))
+    ok(main("demo", "--no-tui", "--fresh", "--people", "5", "--db", str(path)))
+    assert as_json(main("log", "verify", "--json", db=path))["entries"] < entries
+    assert as_json(main("incident", "show", "2", "--json", db=path))["status"] != "stepping-down"
+
+
+def test_the_demo_never_opens_or_replaces_a_live_store(main, tmp_path):
+    live = tmp_path / "live.sqlite"
+    setup_store(main, live)
+    assert "LIVE" in one_line_error(main("demo", "--no-tui", "--db", str(live)))
+    assert "LIVE" in one_line_error(main("demo", "--no-tui", "--fresh", "--db", str(live)))
+    assert as_json(main("log", "verify", "--json", db=live))["ok"]
+
+
+@pytest.mark.parametrize("now", [
+    "2027-06-02T00:30:00+01:00",  # 00:30 in summer: the UTC date is still the 1st
+    "2027-06-01T00:10:00+01:00",  # awareness an hour and twenty minutes earlier falls on the day before
+    "2026-12-01T00:05:00+00:00",
+])
+def test_the_demo_dates_its_event_by_the_london_day_it_was_noticed(cli, tmp_path, now):
+    path = tmp_path / "demo.sqlite"
+    made = as_json(cli("demo", "--no-tui", "--json", "--db", str(path), env={"CONTINGENCY_NOW": now}))
+    care_home = made["incidents"][0]
+    aware = datetime.fromisoformat(care_home["aware_at"])
+    assert aware == datetime.fromisoformat(now) - timedelta(hours=1, minutes=20)
+    assert care_home["event_date"] == aware.astimezone(LONDON).date().isoformat()
+
+
+def test_a_pinned_clock_is_refused_on_a_live_store(cli, main, tmp_path):
+    live = tmp_path / "live.sqlite"
+    pinned = {"CONTINGENCY_NOW": "2026-11-23T02:00:00+00:00"}
+    message = one_line_error(cli("setup", "--authority", "Leeds", "--team", "EDT", "--officer", OFFICER, db=live,
+                                 env=pinned), code=3)
+    assert "CONTINGENCY_NOW" in message and "live store" in message
+    assert not live.exists()
+    setup_store(main, live)
+    before = as_json(main("log", "verify", "--json", db=live))["entries"]
+    message = one_line_error(cli(*OPEN_ARGS, db=live, env=pinned), code=3)
+    assert "invented times" in message
+    assert as_json(main("log", "verify", "--json", db=live))["entries"] == before
+    assert "not a time" in one_line_error(cli("incident", "list", db=live, env={"CONTINGENCY_NOW": "tuesday"}))

@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 import csv
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import as_json, ok
+
+# The demo runs on the pinned clock (conftest.DEMO_NOW_TEXT): the officer became aware at 00:40 on this day.
+DEMO_DAY = "23/11/2026"
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """Run contingency against one demo store (built once with the real `demo` command)."""
-    home = tmp_path_factory.mktemp("home")
-    db = tmp_path_factory.mktemp("store") / "demo.sqlite"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTINGENCY_")}
-    environment.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"))
+@pytest.fixture
+def run(demo_cli, demo_db):
+    """Run contingency against this test's own copy of the demo store, on the demo's pinned clock."""
 
-    def contingency(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "contingency", "--db", str(db), *args], capture_output=True,
-                              text=True, timeout=120, env=environment, cwd=REPO)
+    def contingency(*args: str):
+        return demo_cli(*args, db=demo_db)
 
-    made = contingency("demo", "--no-tui")
-    assert made.returncode == 0, made.stderr
     return contingency
-
-
-def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert result.returncode == 0, result.stderr
-    return result
-
-
-def as_json(result: subprocess.CompletedProcess):
-    return json.loads(ok(result).stdout)
 
 
 def test_add_list_correct_and_route_a_cost(run):
@@ -45,7 +28,7 @@ def test_add_list_correct_and_route_a_cost(run):
     self_funder = next(p["id"] for p in people if p["charge_route"] == "s48(5)")
     bradford = next(p["id"] for p in people if p["recover_from"] == "la:E08000032")
     line = as_json(run("costs", "add", "1", "--supplier", "Acme Taxis", "--category", "transport", "--unit",
-                       "per-hour", "--rate", "32.50", "--quantity", "2.5", "--on", "23/11/2026", "--people",
+                       "per-hour", "--rate", "32.50", "--quantity", "2.5", "--on", DEMO_DAY, "--people",
                        f"{self_funder},{bradford}", "--decision-text", "Taxi for two residents to hospital",
                        "--rationale", "ambulance not available", "--json"))
     assert line["total_pence"] == 8125 and line["quantity"] == "2.5"
@@ -72,11 +55,11 @@ def test_add_list_correct_and_route_a_cost(run):
 @pytest.mark.parametrize(("args", "message"), [
     (["--rate", "ten"], "not an amount in pounds"),
     (["--on", "31/02/2026"], "not a real date"),
-    (["--from", "23/11/2026"], "say when"),
+    (["--from", DEMO_DAY], "say when"),
     (["--person", "abc"], "not a person id"),
 ])
 def test_bad_cost_input_is_reported_in_one_line(run, args, message):
-    base = {"--supplier": "A", "--category": "transport", "--unit": "one-off", "--rate": "10", "--on": "23/11/2026",
+    base = {"--supplier": "A", "--category": "transport", "--unit": "one-off", "--rate": "10", "--on": DEMO_DAY,
             "--person": "1", "--decision-text": "x", "--rationale": "y"}
     given = dict(zip(args[::2], args[1::2]))
     if "--from" in given:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pypdf
@@ -15,40 +12,20 @@ import pytest
 from contingency.clock import fixed_clock
 from contingency.services import notifications as service
 from contingency.store import open_store
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTINGENCY_")}
-        environment.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"))
-        return subprocess.run([sys.executable, "-m", "contingency", *args], capture_output=True, text=True,
-                              timeout=300, env=environment, cwd=REPO, check=False)
-
-    return run
+from tests.conftest import ok, refused
+from tests.tui_support import DEMO_NOW
 
 
-def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}"
-    assert "Traceback" not in result.stderr
-    return result
+@pytest.fixture
+def run(demo_cli):
+    """The real script on the demo's pinned clock."""
+    return demo_cli
 
 
-def refused(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 2, f"exit {result.returncode}: {result.stdout} {result.stderr}"
-    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
-    return result.stderr
-
-
-@pytest.fixture(scope="module")
-def demo(run, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    ok(run("demo", "--no-tui", "--db", str(path)))
-    return path
+@pytest.fixture
+def demo(demo_db) -> Path:
+    """This test's own copy of the demo store."""
+    return demo_db
 
 
 def test_notify_list_shows_each_body_with_its_people_and_what_is_held_back(run, demo):
@@ -99,10 +76,9 @@ def test_sent_needs_the_exercise_confirmation_then_ack_and_chase_follow(run, dem
     assert "closed" in closed
 
 
-def test_chase_list_shows_how_overdue_each_unanswered_letter_is(run, tmp_path):
-    path = tmp_path / "demo.sqlite"
-    ok(run("demo", "--no-tui", "--db", str(path)))
-    three_days_ago = datetime.now(UTC) - timedelta(days=3)
+def test_chase_list_shows_how_overdue_each_unanswered_letter_is(run, demo, tmp_path):
+    path = demo
+    three_days_ago = DEMO_NOW - timedelta(days=3)
     store = open_store(path, officer="Demo Officer", clock=fixed_clock(three_days_ago))
     service.generate(store, 1, tmp_path / "out", recipients=["Wakefield"])
     service.mark_sent(store, 1, "Wakefield", "secure email", exercise_confirmed=True)

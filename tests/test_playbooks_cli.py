@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from contingency.paths import resource_dir
+from tests.conftest import make_runner, ok
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +21,8 @@ def home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def run(home):
-    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("CONTINGENCY_")}
-        environment.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), **(env or {}))
-        return subprocess.run([sys.executable, "-m", "contingency", *args], capture_output=True, text=True,
-                              timeout=120, env=environment, cwd=REPO, check=False)
-
-    return run
+    """The real script, on the demo's pinned clock (conftest.DEMO_NOW_TEXT)."""
+    return make_runner(home, pinned=True, timeout=120)
 
 
 @pytest.fixture
@@ -38,12 +31,6 @@ def demo(run, tmp_path) -> Path:
     built = run("demo", "--no-tui", "--db", str(path))
     assert built.returncode == 0, built.stderr
     return path
-
-
-def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}"
-    assert "Traceback" not in result.stderr
-    return result
 
 
 def bad_input(result: subprocess.CompletedProcess) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from contingency.clock import system_clock
+from contingency.clock import process_clock
 from contingency.commands.base import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
@@ -29,10 +29,14 @@ from contingency.store import Store
 
 
 def register(cmds: Commands) -> None:
-    demo = cmds.add("demo", "make a fresh EXERCISE store with synthetic incidents and open it", cmd_demo)
-    demo.add_argument("--people", type=int, default=None, help="residents in the care-home incident (default 48)")
+    demo = cmds.add("demo", "open the EXERCISE demo store, making it the first time (synthetic incidents and people)",
+                    cmd_demo)
+    demo.add_argument("--fresh", action="store_true",
+                      help="delete the demo store and make it anew (the TUI asks first; --no-tui does not)")
+    demo.add_argument("--people", type=int, default=None,
+                      help="residents in the care-home incident when the store is made (default 48)")
     demo.add_argument("--seed", type=int, default=2026, help="random seed (the demo is deterministic)")
-    demo.add_argument("--no-tui", action="store_true", help="build the store and print its path only")
+    demo.add_argument("--no-tui", action="store_true", help="make or open the store and print its path only")
 
     setup = cmds.add("setup", "record the operating council and its letterhead", cmd_setup)
     setup.add_argument("--authority", required=True, help="GSS code, short code or name, e.g. 'Leeds'")
@@ -247,17 +251,44 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Reopen the demo store as the exercise left it; make it only the first time or with --fresh."""
     from contingency.paths import default_store_path
-    from contingency.services.demo import build_demo
+    from contingency.services.demo import build_demo, open_demo, what_a_fresh_demo_loses
 
     path = args.db or default_store_path().with_name("demo-exercise.sqlite")
-    store = build_demo(path, seed=args.seed, people=args.people, replace_default=args.db is None,
-                       officer=args.officer or "Demo Officer", clock=system_clock)
+    officer = args.officer or "Demo Officer"
+    clock = process_clock()
+    if path.exists() and not args.fresh:
+        if args.people is not None:
+            raise BadInput(f"the demo store {path} already exists; add --fresh to make it anew with "
+                           f"{args.people} people (that deletes the exercise's work in it)")
+        store = open_demo(path, officer=officer, clock=clock)
+    else:
+        if path.exists() and not args.no_tui:
+            existing = open_demo(path, officer=officer, clock=clock)
+            lost = what_a_fresh_demo_loses(existing)
+            existing.close()
+            if not confirm_fresh_demo(path, lost):
+                print("contingency: kept the demo store as it was; run 'contingency demo' to open it",
+                      file=sys.stderr)
+                return EXIT_OK
+        store = build_demo(path, seed=args.seed, people=args.people, replace_default=True, officer=officer,
+                           clock=clock)
     if args.no_tui:
         emit(args, {"store": str(path), "incidents": [incident_json(store, i) for i in store.incidents.list()]},
               str(path))
         return EXIT_OK
     return run_tui(store)
+
+
+def confirm_fresh_demo(path, lost: str) -> bool:
+    from contingency.tui.confirm_app import ConfirmApp
+
+    return bool(ConfirmApp(
+        "Make the demo afresh?",
+        f"This deletes the exercise store {path} with {lost}, and makes a new demo in its place.",
+        yes="Delete and make afresh", no="Keep it",
+    ).run())
 
 
 def run_tui(store: Store) -> int:

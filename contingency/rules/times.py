@@ -125,12 +125,12 @@ def parse_local_datetime(text: str, *, now: datetime) -> datetime:
         time_then_date = re.fullmatch(r"(?P<time>" + _TIME.pattern + r")[ ,]+(?P<date>.+)", value, re.IGNORECASE)
         for match in (date_then_time, time_then_date):
             if match:
-                day = parse_uk_date(match.group("date"), today=now.date())
+                day = parse_uk_date(match.group("date"), today=now.astimezone(LONDON).date())
                 hour, minute, second = _hms(_TIME.fullmatch(match.group("time")))
                 return _london(day, hour, minute, second)
         if re.search(r"\d[:.]\d|[ap]\.?m\b", value, re.IGNORECASE):
             raise BadDate(f"{value!r}: the time could not be read; write it like 23/11/2026 01:40")
-        return _london(parse_uk_date(value, today=now.date()), 0, 0)
+        return _london(parse_uk_date(value, today=now.astimezone(LONDON).date()), 0, 0)
     except (ValueError, OverflowError) as exc:
         if isinstance(exc, BadDate):
             raise

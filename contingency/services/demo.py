@@ -15,6 +15,8 @@ from contingency.clock import Clock
 from contingency.engine.runs import Answer
 from contingency.models import StoreKind
 from contingency.rules.columns import CANONICAL
+from contingency.rules.times import LONDON
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.services.importer import import_table
 from contingency.services.incidents import build_facts, open_incident
@@ -165,10 +167,13 @@ def build_demo(path: Path, *, seed: int, people: int | None, replace_default: bo
                   address="Exercise Room 1, Civic Hall, Leeds LS1 1UR", phone="0113 496 0000",
                   email="edt.exercise@example.gov.uk")
     now = clock()
-    today = now.date()
+    aware_at = now - timedelta(hours=1, minutes=20)
+    # The officer's calendar, not UTC's: between midnight and 01:00 in summer the two disagree, and the
+    # administrators' notice is dated the London day the officer became aware.
+    today = aware_at.astimezone(LONDON).date()
     care_home = open_incident(store, build_facts(
         store, provider="Meadowbrook Care Homes Ltd (Meadowbrook House)", service="care-home", area=OUR_COUNCIL,
-        event="administration", aware_at=now - timedelta(hours=1, minutes=20), event_date=today,
+        event="administration", aware_at=aware_at, event_date=today,
         cqc_provider_id="1-101999001", cqc_location_ids=("1-109999001",), lead_officer=officer,
         insolvency_practitioner="Exemplar Restructuring LLP (joint administrators)",
     ))
@@ -205,7 +210,6 @@ def _demo_costs(store: Store, incident_id: int) -> None:
     four residents moved (one each placed by Bradford and Cardiff, a self-funder and one of ours), their
     transport, a mattress Cardiff did not arrange (s.49(3)(d)) and free advice. Each line has its decision."""
     from contingency.person import Basis
-    from contingency.rules.times import LONDON
     from contingency.services.costs import add_line
 
     night = store.incidents.get(incident_id).facts.aware_at.astimezone(LONDON).date()
@@ -261,6 +265,24 @@ def _first_steps_done(store: Store, incident_id: int, answers: dict[str, Answer]
     """The demo starts part-way through the night: the first steps are already recorded."""
     for step_id, answer in answers.items():
         complete(store, incident_id, step_id, answer)
+
+
+def open_demo(path: Path, *, officer: str, clock: Clock) -> Store:
+    """Reopen an earlier demo as it was left: the exercise's work is never wiped without asking."""
+    store = open_store(path, officer=officer, clock=clock)
+    if not store.is_exercise:
+        store.close()
+        raise BadInput(f"{path} is a LIVE store, not a demo; open it with 'contingency --db {path}'")
+    return store
+
+
+def what_a_fresh_demo_loses(store: Store) -> str:
+    """In words, what rebuilding this demo store would delete."""
+    incidents = store.incidents.list()
+    people = sum(len(store.people.ids(i.id)) for i in incidents)
+    entries = store.log.count()
+    return (f"{plural(len(incidents), 'incident')}, {plural(people, 'person', 'people')} and "
+            f"{plural(entries, 'event log entry', 'event log entries')}")
 
 
 def _remove_previous_demo(path: Path) -> None:

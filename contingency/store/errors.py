@@ -20,3 +20,7 @@ class StoreMissing(StoreError):
 
 class NotFound(StoreError):
     pass
+
+
+class ClockRefused(StoreError):
+    """A pinned clock on a live store: refused before anything is written."""

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from contingency.clock import Clock, system_clock
+from contingency.clock import PIN_VARIABLE, Clock, is_invented, process_clock
 from contingency.models import ICB, Authority, Settings, StoreKind
 from contingency.rules.authorities import AuthorityIndex, ICBIndex
 from contingency.rules.times import to_utc_iso
 from contingency.store import files
-from contingency.store.errors import StoreBusy, StoreCorrupt, StoreError, StoreMissing
+from contingency.store.errors import ClockRefused, StoreBusy, StoreCorrupt, StoreError, StoreMissing
 from contingency.store.eventlog import LogWriter, Verification, verify
 from contingency.store.migrations import SYSTEM, build_migrations
 from contingency.store.tx import Tx
@@ -38,10 +38,14 @@ def busy_as_store_error() -> Iterator[None]:
         raise
 
 
-def open_store(path: str | Path, *, officer: str = "", clock: Clock = system_clock,
+def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = None,
                create: StoreKind | None = None, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
     """Open a store, or make a new one of kind `create` if there is none: WAL, foreign keys, busy
-    timeout, integrity check, migrations (with a backup first). An existing store keeps its kind."""
+    timeout, integrity check, migrations (with a backup first). An existing store keeps its kind.
+
+    Without a clock the process's own is used (`contingency.clock.process_clock`); a pinned clock is
+    refused on a live store before anything is written to it."""
+    clock = clock or process_clock()
     path = Path(path).expanduser()
     is_new = not path.exists()
     if is_new and create is None:
@@ -49,6 +53,8 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock = system_clo
             f"there is no store at {path}; run 'contingency setup' to make one "
             "(or 'contingency demo' for an exercise)"
         )
+    if is_new and create is StoreKind.LIVE and is_invented(clock):
+        raise ClockRefused(_PINNED_ON_LIVE)
     if is_new:
         files.create_private_file(path)
     conn = _connect(path, busy_timeout_ms)
@@ -57,6 +63,9 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock = system_clo
     if tables and "store_meta" not in tables:
         conn.close()
         raise StoreError(f"{path} is a database that was not made by contingency; it has been left untouched")
+    if is_invented(clock) and (_stored_kind(db) if tables else create) is not StoreKind.EXERCISE:
+        conn.close()
+        raise ClockRefused(_PINNED_ON_LIVE)
     with busy_as_store_error():
         migrations = build_migrations(at=to_utc_iso(clock()))
         pending = migrations.pending(db)
@@ -87,6 +96,15 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     return conn
 
 
+_PINNED_ON_LIVE = (f"{PIN_VARIABLE} pins the clock, which is only for tests and exercises: a live store's log must "
+                   f"never carry invented times. Unset {PIN_VARIABLE} to use this store")
+
+
+def _stored_kind(db: Database) -> StoreKind | None:
+    row = db.execute("SELECT value FROM store_meta WHERE key = 'kind'").fetchone()
+    return StoreKind(row[0]) if row else None
+
+
 def _corrupt_message(path: Path, detail: str) -> str:
     newest = files.newest_backup(path)
     restore = f"the newest backup is {newest}" if newest else "no backup was found beside it"
@@ -94,8 +112,8 @@ def _corrupt_message(path: Path, detail: str) -> str:
 
 
 def _ensure_kind(db: Database, create: StoreKind | None, *, at: str, officer: str) -> StoreKind:
-    row = db.execute("SELECT value FROM store_meta WHERE key = 'kind'").fetchone()
-    if row is None:
+    kind = _stored_kind(db)
+    if kind is None:
         if create is None:
             raise StoreError("this store has no live/exercise marker; it was not made by contingency")
         with db.atomic():
@@ -105,7 +123,7 @@ def _ensure_kind(db: Database, create: StoreKind | None, *, at: str, officer: st
                        before=None, after={"key": "kind", "value": create.value}, reason="new store", incident_id=None)
             log.flush()
         return create
-    return StoreKind(row[0])
+    return kind
 
 
 class Store:
