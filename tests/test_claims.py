@@ -68,7 +68,8 @@ def expected_claims(store, incident_id: int) -> Counter:
                 recipient = f"person:{share['person_id']}"
             elif det.recover_from:
                 recipient = det.recover_from
-            elif det.charge_route:
+            elif det.charge_route and det.charge_route.value != "s14":
+                # s.14 (our own client, urgent help) is charged per financial assessment, never drafted at cost.
                 recipient = f"person:{share['person_id']}"
             else:
                 continue
@@ -94,8 +95,11 @@ def test_the_demo_ledger_gives_a_claim_per_body_and_a_charge_per_person(demo):
         assert all(line.route and line.period_start and line.period_end for line in lines), "rule 30"
         assert claim.exercise and claim.status is ClaimStatus.DRAFT
     # Never claimed: the two CHC residents' agency shares (rule 11); the advice (rule 16) and the share of the
-    # resident whose placing council ('Warks CC') is not yet resolved (rule 18).
-    assert result.not_claimable == {"nhs": 2, "absorbed": 2}
+    # resident whose placing council ('Warks CC') is not yet resolved (rule 18); and our own clients' shares,
+    # charged per financial assessment (ss.14, 17; brief rule 25), never at cost.
+    own_clients = demo.conn.execute("SELECT count(*) FROM cost_allocations WHERE route = 's14'").fetchone()[0]
+    assert own_clients > 0
+    assert result.not_claimable == {"nhs": 2, "absorbed": 2, "s14": own_clients}
     assert demo.verify_log().ok
 
 
@@ -129,7 +133,10 @@ def test_a_reversal_after_claiming_is_a_credit_on_the_next_claim(demo):
     assert bradford.excluded_note == "4 lines left out: 4 already claimed on INC1-CLM-BRD-001"
     (line,) = demo.claims.lines(bradford.id)
     assert line.reversal_of == taxi.id and "Credit reversing line" in documents.describe(line)
-    assert len(result.claims) == 4, "one credit for each of the four people the taxi was for"
+    # One credit for each of the people whose share was claimed: three of the four the taxi was for; our own
+    # client's share (s.14, per financial assessment) was never drafted, so there is nothing to credit.
+    assert len(result.claims) == 3
+    assert result.not_claimable["s14"] > 0
 
 
 def test_no_credit_for_a_share_that_was_written_off(demo):

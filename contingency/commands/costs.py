@@ -15,9 +15,11 @@ from contingency.rules.costs import (
     format_pounds,
     format_quantity,
     parse_period,
+    route_note,
 )
 from contingency.rules.notifications import EXERCISE_MARK
-from contingency.rules.times import BadDate, parse_uk_date, to_utc_iso
+from contingency.rules.times import LONDON, BadDate, parse_uk_date, to_utc_iso
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.store import Store
 
@@ -117,7 +119,7 @@ def _date(text: str | None, store: Store, what: str) -> date | None:
     if not text:
         return None
     try:
-        return parse_uk_date(text, today=store.clock().date())
+        return parse_uk_date(text, today=store.clock().astimezone(LONDON).date())
     except BadDate as exc:
         raise BadInput(f"{what}: {exc}") from None
 
@@ -221,9 +223,11 @@ def cmd_costs_add(args: argparse.Namespace) -> int:
                     decision_id=args.decision, decision_text=args.decision_text, rationale=args.rationale,
                     needs_not_arranged=args.needs_not_arranged)
     routes = sorted({a.route.value for a in line.allocations})
+    notes = [f"{route}: {note}" for route in routes if (note := route_note(Route(route)))]
     emit(args, line_json(line), f"cost line {line.id}: {format_pounds(line.total_pence)} shared by "
          f"{len(line.allocations)} {'person' if len(line.allocations) == 1 else 'people'} "
-         f"({', '.join(routes)}); authorised by decision {line.decision_id}")
+         f"({', '.join(routes)}); authorised by decision {line.decision_id}"
+         + "".join(f"\n  {note}" for note in notes))
     return EXIT_OK
 
 
@@ -243,15 +247,17 @@ def cmd_costs_list(args: argparse.Namespace) -> int:
             note += f" · reversed by line {row.reversed_by}"
         if row.route_now:
             note += f" · CHECK ROUTE: now {row.route_now.route.value}"
+        if row.note:
+            note += f" · {row.note}"
         lines.append(f"{line.id:>4} {share.id:>5}  {dates:<23} {what[:28]:<28} {row.person_name[:22]:<22} "
                      f"{share.route.value:<10} {format_pounds(share.amount_pence):>11}  {note}")
-    lines.append(f"{len(found.rows)} shares of {found.line_count} lines; total {format_pounds(found.total_pence)}")
+    lines.append(f"{plural(len(found.rows), 'share')} of {plural(found.line_count, 'line')}; total {format_pounds(found.total_pence)}")
     data = {"total_pence": found.total_pence, "lines": [line_json(line) for line in found.lines
                                                         if line.id in {r.line.id for r in found.rows}],
             "rows": [{"line_id": r.line.id, "allocation_id": r.allocation.id, "person_id": r.allocation.person_id,
                       "person": r.person_name, "route": r.allocation.route.value,
                       "amount_pence": r.allocation.amount_pence, "claim": r.claimed.reference if r.claimed else None,
-                      "reversed_by": r.reversed_by,
+                      "reversed_by": r.reversed_by, "note": r.note,
                       "route_now": r.route_now.route.value if r.route_now else None} for r in found.rows]}
     emit(args, data, "\n".join(lines))
     return EXIT_OK
@@ -300,7 +306,9 @@ def cmd_claims_build(args: argparse.Namespace) -> int:
                      else "no new claims")
     lines += [f"  {text}" for text in result.nothing_new]
     if result.not_claimable:
-        lines.append("never claimed: " + ", ".join(f"{n} {route}" for route, n in sorted(result.not_claimable.items())))
+        lines.append("never claimed: " + ", ".join(
+            f"{n} {route}" + (f" ({note})" if (note := route_note(Route(route))) else "")
+            for route, n in sorted(result.not_claimable.items())))
     data = {"claims": [claim_json(store, c, on) for c in result.claims], "left_out": result.left_out,
             "nothing_new": list(result.nothing_new), "not_claimable": result.not_claimable,
             "period": [d.isoformat() for d in result.period] if result.period else None}

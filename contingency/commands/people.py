@@ -9,6 +9,7 @@ from typing import Any
 from contingency.commands.base import EXIT_OK, Commands, emit, record_id, store_for
 from contingency.person import Person
 from contingency.rules.times import to_utc_iso
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 
 
@@ -108,7 +109,7 @@ def cmd_people_list(args: argparse.Namespace) -> int:
         lines.append(f"{p.id:>6}  {f.display_name[:28]:<28} {f.date_of_birth.strftime('%d/%m/%Y') if f.date_of_birth else '':<10}"
                      f"  {f.rag.value if f.rag else '-':<6} {p.determination.basis.value:<13} "
                      f"{', '.join(fl.value for fl in p.determination.flags)}")
-    lines.append(f"{len(people)} people")
+    lines.append(plural(len(people), "person", "people"))
     emit(args, [person_json(p) for p in people], "\n".join(lines))
     return EXIT_OK
 
@@ -121,8 +122,12 @@ def cmd_people_show(args: argparse.Namespace) -> int:
         for e in store.log.for_entity("person", person.id)
     ]
     det = person.determination
+    merged = ([f"  MERGED into person {person.merged_into}: this record is kept for its history; use person "
+               f"{person.merged_into} ('contingency people show {person.merged_into}')"]
+              if person.merged_into is not None else [])
     text = "\n".join([
         f"Person {person.id}: {person.facts.display_name} (incident {person.incident_id})",
+        *merged,
         f"  basis {det.basis.label}; notify {', '.join(det.notify) or 'nobody'}; recover from "
         f"{det.recover_from or 'nobody'}; charge {det.charge_route.value if det.charge_route else 'no charge'}",
         f"  flags: {', '.join(f.label for f in det.flags) or 'none'}",
@@ -165,9 +170,15 @@ def cmd_people_status(args: argparse.Namespace) -> int:
 
 
 def cmd_people_merge(args: argparse.Namespace) -> int:
-    from contingency.services.people import merge_people
+    from contingency.services.costs import plan_merge
+    from contingency.services.people import differences_text, merge_people
 
     store = store_for(args)
+    keep, other = store.people.get(args.keep), store.people.get(args.duplicate)
+    # Read before merging: afterwards the kept record has filled its gaps from the other and they look alike.
+    differences = differences_text(keep, other)
+    plan = plan_merge(store, keep, other)
     person = merge_people(store, args.keep, args.duplicate, args.reason)
-    emit(args, person_json(person), f"person {args.duplicate} merged into person {person.id}")
+    emit(args, {**person_json(person), "costs": plan.sentence()},
+         f"person {args.duplicate} merged into person {person.id}; {plan.sentence()}\n{differences}")
     return EXIT_OK

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
@@ -163,6 +164,12 @@ class RouteChoice:
 
 ADVICE_FREE = ("Information and advice are free: never charged to the person (Care Act 2014 s.48(5); brief rule 16) "
                "and never claimed from another body.")
+FINANCIAL_ASSESSMENT_NOTE = "charge per financial assessment (s.14/s.17)"
+FINANCIAL_ASSESSMENT = (
+    "Our existing client or urgent help: any charge follows the person's financial assessment under Care Act 2014 "
+    "ss.14 and 17 and the Care and Support (Charging and Assessment of Resources) Regulations 2014, not this "
+    "cost, so nothing is drafted to the person from the ledger (brief rules 10 and 25; brief s.4). Record it "
+    f"for the assessment: {FINANCIAL_ASSESSMENT_NOTE}.")
 CHC_NEVER_INVOICED = ("NHS Continuing Healthcare: the ICB is responsible and the council never invoices for this "
                       "person (Care Act 2014 s.22; brief rule 11). Flagged for the ICB.")
 
@@ -213,9 +220,7 @@ def route_for(person: Person, *, category: Category, authorities: AuthorityIndex
                            "The person may be charged the cost we incur, never more and never for information or "
                            "advice (Care Act 2014 s.48(5); brief rule 16). Means-testing is local policy [verify].")
     if det.charge_route is ChargeRoute.S14:
-        return RouteChoice(Route.CHARGE_S14, None,
-                           "Our existing client or urgent help: charging follows the usual financial assessment "
-                           "(Care Act 2014 s.14; brief rule 25).")
+        return RouteChoice(Route.CHARGE_S14, None, FINANCIAL_ASSESSMENT)
     return RouteChoice(Route.ABSORBED, None, _why_absorbed(person))
 
 
@@ -296,8 +301,63 @@ def check_claim_line(kind: ClaimKind, route: Route, category: Category, basis: B
         raise CostRuleBroken(CHC_NEVER_INVOICED)
     if kind is ClaimKind.CHARGE and not route.is_charge:
         raise CostRuleBroken(f"a charge to a person can carry only a charging route, not {route.value}")
+    if kind is ClaimKind.CHARGE and not drafts_a_claim(route):
+        raise CostRuleBroken(FINANCIAL_ASSESSMENT)
     if kind is ClaimKind.REIMBURSEMENT and not route.is_recovery:
         raise CostRuleBroken(f"a reimbursement claim can carry only a recovery route, not {route.value}")
+
+
+# Which charging routes become a charge to the person AT COST, drafted from the ledger. Only the two
+# provider-failure powers do: s.48(5) (cost only, never advice; brief rule 16) and s.49(3)(d) (needs the
+# cross-border body did not arrange; brief rule 17). An s.14 share (our existing s.18/s.20 client, or
+# urgent help under s.19(3)) is charged, if at all, by the usual financial assessment under ss.14 and 17
+# and the Charging Regulations 2014 (brief rule 25, brief s.4), never at the incident's cost.
+CHARGED_AT_COST: dict[Route, str] = {
+    Route.CHARGE_S48: "charge at cost (s.48(5)); whether it is means-tested is the council's policy [verify]",
+    Route.CHARGE_S49: "charge at cost for needs the cross-border body did not arrange (s.49(3)(d) [verify])",
+}
+PER_FINANCIAL_ASSESSMENT = frozenset({Route.CHARGE_S14})
+
+
+def drafts_a_claim(route: Route) -> bool:
+    """Whether a share on this route is put on a claim: recovery from a body, or a charge at cost."""
+    return route.is_recovery or route in CHARGED_AT_COST
+
+
+def route_note(route: Route) -> str:
+    """What the officer reads beside a share's route about charging the person ('' when nothing to say)."""
+    if route in PER_FINANCIAL_ASSESSMENT:
+        return f"{FINANCIAL_ASSESSMENT_NOTE}: nothing drafted to the person"
+    return CHARGED_AT_COST.get(route, "")
+
+
+# --- merging duplicate records: where the merged-away record's shares go ---------------------------------------
+
+
+class MergeStep(StrEnum):
+    MOVE = "move"  # to the kept record, by a logged transfer on the same line
+    STAYS = "stays"  # already claimed once, correctly, for this person: moving it would claim it twice
+    BLOCKS = "blocks"  # an open charge to the record being merged away: settle it first
+
+
+def merge_step(kind: ClaimKind | None, status: ClaimStatus | None, *, sent: bool) -> MergeStep:
+    """What a merge does with one live share of the record merged away, given the claim carrying it (if any).
+
+    Every penny stays traceable to the person it was spent on (brief rule 30) and nothing is claimed twice
+    (claim_lines.allocation_id is unique). A body was asked for the right money once whichever record the
+    share sits on, so a share on a reimbursement claim stays there. A charge names the record itself, so an
+    open one (draft or sent, not settled) must be written off or settled before the record is merged away; a
+    draft written off before it was sent owed nothing, so its share moves and is charged to the kept record.
+    """
+    if kind is None:
+        return MergeStep.MOVE
+    if kind is ClaimKind.REIMBURSEMENT:
+        return MergeStep.STAYS
+    if status is ClaimStatus.WRITTEN_OFF:
+        return MergeStep.STAYS if sent else MergeStep.MOVE
+    if status is ClaimStatus.PAID:
+        return MergeStep.STAYS
+    return MergeStep.BLOCKS
 
 
 # --- claim periods, references, lifecycle, ageing -------------------------------------------------------------

@@ -3,7 +3,9 @@ disputed, paid or written off, each step logged with its reason; balances and ag
 ordinary-residence disputes with their 4-month referral date (brief rule 22).
 
 One reimbursement claim per body we may recover from (s.48(7) or s.49(3)) and one charge per person
-we may charge (s.48(5), s.49(3)(d) or s.14), for a chosen period. A claim on an EXERCISE store is
+we may charge at cost (s.48(5) or s.49(3)(d)), for a chosen period. An s.14 share (our own client, or
+urgent help) is never drafted: it is charged, if at all, per the person's financial assessment (ss.14 and
+17; rules.costs.CHARGED_AT_COST). A claim on an EXERCISE store is
 never a live invoice: submitting it needs an explicit confirmation (brief rule 29).
 """
 
@@ -74,7 +76,7 @@ class BuildResult:
     period: tuple[date, date] | None  # None: everything not yet claimed
     left_out: dict[str, int]  # why -> how many shares were left out of this build
     nothing_new: tuple[str, ...]  # one sentence per body or person with nothing new to claim
-    not_claimable: dict[str, int]  # route -> shares that are never claimed (NHS, absorbed)
+    not_claimable: dict[str, int]  # route -> shares never claimed (NHS, absorbed, s.14 per financial assessment)
 
 
 def _recipient_ref(allocation: Allocation) -> str:
@@ -102,6 +104,12 @@ def _why_left_out(allocation: Allocation, line: CostLine, person: Person, *, cla
     except CostRuleBroken as exc:
         return str(exc)
     return None
+
+
+def _credit_for_a_body(allocation: Allocation, claimed: dict) -> bool:
+    """A credit back to a council for a share claimed under a record before it was merged away: the body must
+    see which claimed line it cancels, so it keeps that record's name."""
+    return allocation.route.is_recovery and allocation.reverses is not None and allocation.reverses in claimed
 
 
 def _settled(lines: list[CostLine], claimed: dict) -> set[int]:
@@ -152,8 +160,15 @@ def build(store: Store, incident_id: int, period: tuple[date, date] | None = Non
     left_out_all: Counter[str] = Counter()
     for line in lines:
         for allocation in line.allocations:
-            if not allocation.route.claimable:
+            if not rules.drafts_a_claim(allocation.route):
                 not_claimable[allocation.route.value] += 1
+                continue
+            merged_into = people[allocation.person_id].merged_into
+            if merged_into is not None and not _credit_for_a_body(allocation, claimed):
+                # Never a claim or charge naming a record merged away: its unclaimed costs were moved to the
+                # kept record by the merge (and cancel out here); what it had claimed stays claimed once.
+                left_out_all["already claimed" if allocation.id in claimed
+                             else "on a record merged into another: moved to the kept record"] += 1
                 continue
             ref = _recipient_ref(allocation)
             kind = ClaimKind.REIMBURSEMENT if allocation.route.is_recovery else ClaimKind.CHARGE
@@ -382,7 +397,7 @@ def unclaimed_pence(store: Store, incident_id: int) -> int:
     """Recoverable or chargeable shares in the ledger that no claim carries yet."""
     claimed = store.costs.claimed(incident_id)
     return sum(a.amount_pence for line in store.costs.lines(incident_id) for a in line.allocations
-               if a.route.claimable and a.id not in claimed)
+               if rules.drafts_a_claim(a.route) and a.id not in claimed)
 
 
 # --- ordinary-residence disputes (brief rule 22) --------------------------------------------------------------------

@@ -12,7 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from contingency.ledger import Allocation, Category, CostLine, Route, Unit
+from contingency.ledger import (
+    Allocation,
+    Category,
+    ClaimKind,
+    ClaimStatus,
+    CostLine,
+    Route,
+    Unit,
+)
 from contingency.person import Person
 from contingency.rules import costs as rules
 from contingency.rules.costs import CostRuleBroken, RouteChoice, format_pounds
@@ -223,11 +231,12 @@ def reverse_line(store: Store, line_id: int, reason: str) -> CostLine:
     already = store.costs.reversal_of(line_id)
     if already is not None:
         raise BadInput(f"line {line_id} was already reversed by line {already}")
+    moved = moved_within(line)  # a share moved by a merge and its transfer already cancel each other
     shares = [NewAllocation(person_id=a.person_id, amount_pence=-a.amount_pence,
                             choice=RouteChoice(a.route, a.recover_from,
                                                f"Reverses allocation {a.id} of line {line.id}: {a.route_reason}"),
                             needs_not_arranged=a.needs_not_arranged, reverses=a.id)
-              for a in line.allocations]
+              for a in line.allocations if a.id not in moved]
     log_reason = f"line {line_id} reversed: {reason}"
     with store.write(log_reason) as tx:
         decision = store.decisions.add(
@@ -257,6 +266,9 @@ def change_route(store: Store, allocation_id: int, route: str, *, decision_text:
     line = store.costs.line(allocation.line_id)
     if allocation.reverses is not None:
         raise BadInput(f"allocation {allocation_id} is part of a reversal: it follows the share it reverses")
+    if allocation.id in moved_within(line):
+        raise BadInput(f"allocation {allocation_id} was moved to the kept record when person {allocation.person_id} "
+                       "was merged; change the route of the kept record's share instead")
     reversed_by = store.costs.reversal_of(line.id)
     if reversed_by is not None:
         raise BadInput(f"line {line.id} was reversed by line {reversed_by}: there is nothing left to re-route")
@@ -294,6 +306,7 @@ class LedgerRow:
     claimed: ClaimedShare | None
     reversed_by: int | None  # the line that reverses this row's line
     route_now: RouteChoice | None  # set when the person's determination now gives another route
+    note: str = ""  # what the officer must know about this share: how it is charged, or that it was moved
 
 
 @dataclass(frozen=True)
@@ -343,6 +356,7 @@ def ledger(store: Store, incident_id: int, *, person_id: int | None = None, rout
     for line in lines:
         if wanted_category is not None and line.category is not wanted_category:
             continue
+        moved = moved_within(line)
         for allocation in line.allocations:
             if person_id is not None and allocation.person_id != person_id:
                 continue
@@ -351,5 +365,149 @@ def ledger(store: Store, incident_id: int, *, person_id: int | None = None, rout
             person = people[allocation.person_id]
             rows.append(LedgerRow(line=line, allocation=allocation, person_name=person.facts.display_name,
                                   claimed=claimed.get(allocation.id), reversed_by=reversals.get(line.id),
-                                  route_now=route_now(allocation, line, person, store)))
+                                  route_now=route_now(allocation, line, person, store),
+                                  note=_share_note(allocation, person, moved)))
     return Ledger(rows=tuple(rows), total_pence=sum(r.allocation.amount_pence for r in rows), lines=tuple(lines))
+
+
+def _share_note(allocation: Allocation, person: Person, moved: set[int]) -> str:
+    if allocation.id in moved and person.merged_into is not None:
+        return f"moved to person {person.merged_into} (records merged)"
+    return rules.route_note(allocation.route)
+
+
+# --- moving shares when duplicate records are merged ------------------------------------------------------------
+
+
+def moved_within(line: CostLine) -> set[int]:
+    """Shares cancelled by a transfer on the same line (a merge moving them to the kept record), and the
+    transfers themselves. A reversal line's shares cite another line, so they are never in here."""
+    ids = {a.id for a in line.allocations}
+    moved: set[int] = set()
+    for allocation in line.allocations:
+        if allocation.reverses in ids:
+            moved |= {allocation.id, allocation.reverses}
+    return moved
+
+
+@dataclass(frozen=True)
+class MergeTransfer:
+    """What merging `drop` into `keep` does to the ledger: the shares it moves, those it leaves (claimed once
+    already), and why it cannot go ahead yet (open charges to the record merged away)."""
+
+    keep_id: int
+    drop_id: int
+    moves: tuple[tuple[Allocation, CostLine], ...]
+    stays: tuple[tuple[Allocation, ClaimedShare], ...]
+    blocked_by: tuple[str, ...]  # claim references, with their status
+
+    @property
+    def moved_pence(self) -> int:
+        return sum(a.amount_pence for a, _ in self.moves)
+
+    def sentence(self) -> str:
+        if not self.moves and not self.stays:
+            return "no costs to move"
+        parts = []
+        if self.moves:
+            lines = sorted({line.id for _, line in self.moves})
+            parts.append(f"{format_pounds(self.moved_pence)} of costs on {len(lines)} "
+                         f"{'line' if len(lines) == 1 else 'lines'} moved to person {self.keep_id}")
+        if self.stays:
+            refs = ", ".join(sorted({c.reference for _, c in self.stays}))
+            parts.append(f"{len(self.stays)} already claimed ({refs}) stay where they are, claimed once")
+        return "; ".join(parts)
+
+
+def plan_merge(store: Store, keep: Person, drop: Person) -> MergeTransfer:
+    """Where each live share of `drop` goes on a merge, by rules.merge_step. Reads only."""
+    lines = {line.id: line for line in store.costs.lines(drop.incident_id)}
+    claimed = store.costs.claimed(drop.incident_id)
+    reversed_lines = {line.corrects for line in lines.values() if line.corrects is not None}
+    moves: list[tuple[Allocation, CostLine]] = []
+    stays: list[tuple[Allocation, ClaimedShare]] = []
+    for allocation in store.costs.of_person(drop.id):
+        line = lines[allocation.line_id]
+        # Reversed lines and reversals net to nothing already; a moved share has been moved.
+        if allocation.reverses is not None or line.corrects is not None or line.id in reversed_lines \
+                or allocation.id in moved_within(line):
+            continue
+        on = claimed.get(allocation.id)
+        step = rules.merge_step(ClaimKind(on.kind) if on else None, ClaimStatus(on.status) if on else None,
+                                sent=bool(on and on.sent))
+        if step is rules.MergeStep.MOVE:
+            moves.append((allocation, line))
+        elif step is rules.MergeStep.STAYS:
+            stays.append((allocation, on))
+    open_charges = [c for c in store.claims.for_incident(drop.incident_id)
+                    if c.recipient_ref == f"person:{drop.id}" and c.status not in (ClaimStatus.PAID,
+                                                                                   ClaimStatus.WRITTEN_OFF)]
+    return MergeTransfer(keep_id=keep.id, drop_id=drop.id, moves=tuple(moves), stays=tuple(stays),
+                         blocked_by=tuple(f"{c.reference} ({c.status.value}, {format_pounds(c.total_pence)})"
+                                          for c in open_charges))
+
+
+def merge_refusal(plan: MergeTransfer, drop: Person) -> str:
+    """Why the merge must wait, and what to do, in the officer's words."""
+    claims = ", ".join(plan.blocked_by)
+    return (f"Person {drop.id} ({drop.facts.display_name}) cannot be merged into person {plan.keep_id} yet: they "
+            f"have an open charge, {claims}. A charge is made out to the record itself, so it must not be left on "
+            "a record that is merged away. If it is a draft that was never sent, write it off in Claims (w) with "
+            f"the reason 'duplicate record, merging into person {plan.keep_id}': nothing was owed on it. If it was "
+            "sent, record the payment or write it off first. Then merge again: the cost moves to person "
+            f"{plan.keep_id} and the next build charges it once, to them.")
+
+
+def _kept_route(store: Store, keep: Person, line: CostLine, share: Allocation) -> tuple[RouteChoice, int | None]:
+    """The route of a moved share on the kept record: the route an officer decided, where the law allows it
+    for the kept person (with that decision), else what the kept person's determination gives."""
+    if share.route_decision_id is not None:
+        try:
+            return rules.check_route_change(keep, category=line.category, to=share.route,
+                                            authorities=store.authorities), share.route_decision_id
+        except CostRuleBroken:
+            pass
+    try:
+        return rules.route_for(keep, category=line.category, authorities=store.authorities,
+                               needs_not_arranged=share.needs_not_arranged), None
+    except CostRuleBroken:  # the kept person is not a s.49 person: the marking no longer applies
+        return rules.route_for(keep, category=line.category, authorities=store.authorities), None
+
+
+def move_merged_shares(store: Store, tx, plan: MergeTransfer, keep: Person, reason: str) -> int | None:
+    """Inside the merge's write: each moving share is cancelled on the record merged away and added, for the same
+    amount, to the kept record, on the same line, with the decision that moved it. The line's total and every
+    earlier row stay as they were (lines are never edited; brief rule 30). Returns the decision id."""
+    if not plan.moves:
+        return None
+    line_ids = sorted({line.id for _, line in plan.moves})
+    log_reason = (f"person {plan.drop_id} merged into person {plan.keep_id}: {format_pounds(plan.moved_pence)} of "
+                  f"costs moved ({reason})")
+    decision = store.decisions.add(
+        incident_id=keep.incident_id, decided_at=store.clock(), rationale=reason,
+        decision=f"Move person {plan.drop_id}'s shares of cost {'line' if len(line_ids) == 1 else 'lines'} "
+                 f"{', '.join(map(str, line_ids))} ({format_pounds(plan.moved_pence)}) to person {plan.keep_id}: "
+                 "the two records are the same person",
+        powers="brief rule 30 (every penny traceable to a person; lines are never edited)")
+    by_line: dict[int, list[Allocation]] = {}
+    for share, line in plan.moves:
+        by_line.setdefault(line.id, []).append(share)
+    lines = {line.id: line for _, line in plan.moves}
+    for line_id, shares in by_line.items():
+        transfers = []
+        for share in shares:
+            choice, decided = _kept_route(store, keep, lines[line_id], share)
+            transfers.append(NewAllocation(
+                person_id=share.person_id, amount_pence=-share.amount_pence, reverses=share.id,
+                needs_not_arranged=share.needs_not_arranged,
+                choice=RouteChoice(share.route, share.recover_from,
+                                   f"Moved to person {plan.keep_id}: records merged (decision {decision.id}).")))
+            transfers.append(NewAllocation(
+                person_id=plan.keep_id, amount_pence=share.amount_pence, route_decision_id=decided,
+                needs_not_arranged=choice.route is Route.CHARGE_S49,
+                choice=RouteChoice(choice.route, choice.recover_from,
+                                   f"Moved from person {plan.drop_id}: records merged (decision {decision.id}). "
+                                   f"{choice.why}")))
+        store.costs.add_allocations(tx, line_id=line_id, incident_id=keep.incident_id, allocations=transfers,
+                                    reason=log_reason)
+    return decision.id

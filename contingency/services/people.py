@@ -19,6 +19,7 @@ from contingency.person import (
 from contingency.rules.authorities import AuthorityIndex
 from contingency.rules.determination import determine
 from contingency.rules.normalise import FieldParser, FieldProblem
+from contingency.rules.times import LONDON
 from contingency.services.errors import BadInput
 from contingency.services.incidents import require_settings
 from contingency.store import Store
@@ -51,7 +52,9 @@ def context_for(store: Store, incident_id: int) -> RosterContext:
 
 def field_parser(store: Store) -> FieldParser:
     settings = require_settings(store)
-    return FieldParser(store.authorities, store.icbs, ours=settings.authority_code, today=store.clock().date())
+    # The officer's calendar day: at 00:30 in summer the UTC date is still yesterday.
+    today = store.clock().astimezone(LONDON).date()
+    return FieldParser(store.authorities, store.icbs, ours=settings.authority_code, today=today)
 
 
 def _validated(data: dict[str, Any]) -> PersonFacts:
@@ -239,12 +242,76 @@ def merge_people(store: Store, keep_id: int, drop_id: int, reason: str) -> Perso
         note = f"; NHS numbers differ ({drop.facts.nhs_number} on the merged record): check which is right"
     else:
         note = ""
+    from contingency.services.costs import merge_refusal, move_merged_shares, plan_merge
+
+    plan = plan_merge(store, keep, drop)
+    if plan.blocked_by:
+        raise BadInput(merge_refusal(plan, drop))
     merged = fold_facts(keep.facts, drop.facts, f"person {drop.id} ({reason.strip()}){note}")
     context = context_for(store, keep.incident_id)
     with store.write(reason) as tx:
-        store.people.mark_merged(tx, drop, keep.id, reason)
-        twins = store.people.same_name_and_birth(keep.incident_id, merged.first_name, merged.last_name,
-                                                 merged.date_of_birth, exclude=keep.id)
+        # The pair is no longer a suspected duplicate once merged; a third twin still is.
+        twins = set(store.people.same_name_and_birth(keep.incident_id, merged.first_name, merged.last_name,
+                                                     merged.date_of_birth, exclude=keep.id)) - {drop.id}
         store.people.update(tx, keep, merged, context.determine(merged, duplicate=bool(twins)), reason=reason,
                             action="merge")
+        # Costs move before the record is marked merged: the store takes no new cost for a merged record.
+        move_merged_shares(store, tx, plan, store.people.get(keep.id), reason.strip())
+        settled = context.determine(drop.facts, duplicate=False)
+        if settled != drop.determination:
+            store.people.update(tx, drop, drop.facts, settled, reason=f"merged into person {keep.id}",
+                                action="redetermine")
+        store.people.mark_merged(tx, drop, keep.id, reason)
     return store.people.get(keep.id)
+
+
+@dataclass(frozen=True)
+class Difference:
+    what: str
+    kept: str
+    other: str
+
+
+def _shown(value: Any) -> str:
+    if value in (None, ""):
+        return "not recorded"
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    if hasattr(value, "label"):
+        return str(value.label)
+    return str(value.value if hasattr(value, "value") else value)
+
+
+_COMPARED = (
+    ("NHS number", lambda f: f.nhs_number), ("Date of birth", lambda f: f.date_of_birth),
+    ("Provider ref", lambda f: f.provider_ref), ("Where care is given", lambda f: f.service_address),
+    ("Home postcode", lambda f: f.home_postcode),
+    ("Funding", lambda f: f.funding.label + (f" ({f.funding_body})" if f.funding_body else "")),
+    ("FNC", lambda f: "yes" if f.fnc else "no"), ("ICB", lambda f: f.icb_code),
+    ("Ordinary residence", lambda f: f"{f.or_code or 'not recorded'} ({f.or_status.value})"),
+    ("Status", lambda f: f.status), ("RAG", lambda f: f.rag.value if f.rag else None),
+    ("Needs immediately before", lambda f: f.needs_snapshot), ("Nominee", lambda f: f.nominee_name),
+    ("Carer role", lambda f: f.carer_role),
+)
+
+
+def merge_differences(keep: Person, other: Person) -> list[Difference]:
+    """Where two records of the same name and birth date disagree, for the officer to check before merging.
+    The kept record's value wins; the other's is noted on it (fold_facts)."""
+    out = []
+    for what, read in _COMPARED:
+        kept, theirs = _shown(read(keep.facts)), _shown(read(other.facts))
+        if kept != theirs:
+            out.append(Difference(what, kept, theirs))
+    basis_kept, basis_other = keep.determination.basis.label, other.determination.basis.label
+    if basis_kept != basis_other:
+        out.append(Difference("Legal basis", basis_kept, basis_other))
+    return out
+
+
+def differences_text(keep: Person, other: Person) -> str:
+    found = merge_differences(keep, other)
+    if not found:
+        return f"#{keep.id} and #{other.id} agree on NHS number, birth date, address, funding and residence."
+    return "\n".join([f"Where #{keep.id} (kept) and #{other.id} differ: the kept value stays, the other is noted",
+                       *(f"  {d.what}: {d.kept}  |  {d.other}" for d in found)])

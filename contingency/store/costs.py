@@ -36,6 +36,7 @@ class NewAllocation:
     choice: RouteChoice
     needs_not_arranged: bool = False
     reverses: int | None = None
+    route_decision_id: int | None = None  # a share moved by a merge keeps the decision that chose its route
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class ClaimedShare:
     claim_id: int
     reference: str
     status: str
+    kind: str = "reimbursement"
+    sent: bool = False  # submitted at some point (a draft written off was never sent)
 
 
 class CostRepo:
@@ -65,14 +68,21 @@ class CostRepo:
             "quantity_milli": quantity_milli, "total_pence": total_pence, "decision_id": decision_id,
             "corrects": corrects, "created_by": tx.officer, "created_at": tx.at,
         }, incident_id=incident_id, reason=reason)
+        self.add_allocations(tx, line_id=line_id, incident_id=incident_id, allocations=allocations, reason=reason)
+        return line_id
+
+    def add_allocations(self, tx: Tx, *, line_id: int, incident_id: int, allocations: list[NewAllocation],
+                        reason: str) -> None:
+        """Shares of a line. Beyond the line's first shares, only a transfer that nets to nothing is added (a
+        merge moving a share between records), so the line's total never changes."""
         first = tx.next_id("cost_allocations")
         tx.insert_many("cost-allocation", "cost_allocations", [{
             "id": first + index, "line_id": line_id, "person_id": share.person_id,
             "amount_pence": share.amount_pence, "route": share.choice.route.value,
             "recover_from": share.choice.recover_from, "needs_not_arranged": int(share.needs_not_arranged),
-            "route_reason": share.choice.why, "route_decision_id": None, "reverses": share.reverses,
+            "route_reason": share.choice.why, "route_decision_id": share.route_decision_id,
+            "reverses": share.reverses,
         } for index, share in enumerate(allocations)], incident_id=incident_id, reason=reason)
-        return line_id
 
     def reroute(self, tx: Tx, allocation: Allocation, choice: RouteChoice, *, needs_not_arranged: bool,
                 decision_id: int, incident_id: int, reason: str) -> Allocation:
@@ -113,10 +123,14 @@ class CostRepo:
     def claimed(self, incident_id: int) -> dict[int, ClaimedShare]:
         """allocation id -> the claim that carries it, for every claimed allocation of the incident."""
         rows = self.store.conn.execute(
-            "SELECT l.allocation_id, c.id, c.reference, c.status FROM claim_lines l JOIN claims c ON c.id = l.claim_id"
-            " WHERE c.incident_id = ?", [incident_id])
-        return {allocation_id: ClaimedShare(claim_id, reference, status)
-                for allocation_id, claim_id, reference, status in rows}
+            "SELECT l.allocation_id, c.id, c.reference, c.status, c.kind, c.submitted_on IS NOT NULL"
+            " FROM claim_lines l JOIN claims c ON c.id = l.claim_id WHERE c.incident_id = ?", [incident_id])
+        return {allocation_id: ClaimedShare(claim_id, reference, status, kind, bool(sent))
+                for allocation_id, claim_id, reference, status, kind, sent in rows}
+
+    def of_person(self, person_id: int) -> list[Allocation]:
+        """Every share recorded against one person, across the lines of their incident."""
+        return self._allocations("person_id = ?", [person_id])
 
     def _allocations(self, where: str, params: list[Any]) -> list[Allocation]:
         rows = self.store.db.query(f"SELECT * FROM cost_allocations WHERE {where} ORDER BY line_id, person_id, id",  # noqa: S608

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widgets import Button, Input, Select, Static
 
 from contingency.person import Person, PersonStatus
 from contingency.rules.identifiers import format_nhs_number
 from contingency.rules.times import format_local
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.services.people import confirm_fields, merge_people, set_status
-from contingency.tui.screens.base import AppScreen
+from contingency.tui.screens.base import AppScreen, Dialog
+from contingency.tui.widgets.fields import Field
 
 
 def _yes(value: bool) -> str:
@@ -25,10 +28,10 @@ class PersonScreen(AppScreen):
             "(✗ lines), and every change made. `e` edits; fixing a flagged field clears its flag.")
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="Back to the roster"),
-        Binding("e", "edit", "Edit / fix", id="edit", tooltip="Edit fields; flagged fields come first"),
+        Binding("e", "edit", "Edit", id="edit", tooltip="Edit fields; flagged fields come first"),
         Binding("t", "status", "Status", id="person-status", tooltip="Record where the person is now"),
         Binding("c", "confirm", "Confirm", id="confirm", tooltip="Mark every imported value as checked"),
-        Binding("m", "merge", "Merge duplicate", id="merge",
+        Binding("m", "merge", "Merge", id="merge",
                 tooltip="Fold a record with the same name and date of birth into this one"),
     ]
 
@@ -170,24 +173,21 @@ class PersonScreen(AppScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "merge":
-            return bool(self._twins()) or None  # shown greyed out when there is nobody to merge
+            # Hidden, not greyed out: a greyed key cannot say why, and with no suspected duplicate (or on a
+            # record already merged away) there is nothing to merge.
+            person = self.store.people.get(self.person_id)
+            return person.merged_into is None and bool(self._twins())
         return True
 
     def action_merge(self) -> None:
-        from contingency.tui.screens.dialogs import ChoiceWithReason
-
         twins = self._twins()
-        if not twins:
-            self.notify("Nobody else on the roster has this name and date of birth.")
+        if not twins or self.store.people.get(self.person_id).merged_into is not None:
+            self.notify("Nothing to merge: no other record on the roster has this name and date of birth.")
             return
-
-        def label(p: Person) -> str:
-            nhs = format_nhs_number(p.facts.nhs_number) if p.facts.nhs_number else "no NHS number"
-            return f"#{p.id} {p.facts.display_name}, ref {p.facts.provider_ref or '-'}, {nhs}"
 
         def chosen(result) -> None:
             if result:
-                other, reason, _ = result
+                other, reason = result
                 try:
                     merge_people(self.store, self.person_id, int(other), reason)
                 except BadInput as exc:
@@ -197,8 +197,7 @@ class PersonScreen(AppScreen):
                 self.refresh_person()
                 self.refresh_bindings()
 
-        self.app.push_screen(ChoiceWithReason("Merge which record into this one?",
-                                              [(label(t), str(t.id)) for t in twins]), chosen)
+        self.app.push_screen(MergeDialog(self.store.people.get(self.person_id), twins), chosen)
 
     def action_confirm(self) -> None:
         person = self.store.people.get(self.person_id)
@@ -207,5 +206,64 @@ class PersonScreen(AppScreen):
             self.notify("Every value is already confirmed")
             return
         confirm_fields(self.store, self.person_id, unconfirmed)
-        self.notify(f"Confirmed {len(unconfirmed)} values")
+        self.notify(f"Confirmed {plural(len(unconfirmed), 'value')}")
         self.refresh_person()
+
+
+def _twin_label(person: Person) -> str:
+    nhs = format_nhs_number(person.facts.nhs_number) if person.facts.nhs_number else "no NHS number"
+    return f"#{person.id} {person.facts.display_name}, ref {person.facts.provider_ref or '-'}, {nhs}"
+
+
+class MergeDialog(Dialog):
+    """Choose the duplicate to fold into this record, see where the two differ and what happens to their costs,
+    and give the reason. Dismisses with (other person id, reason) or None."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Merge", id="save", priority=True, tooltip="Merge with this reason")]
+
+    def __init__(self, keep: Person, twins: list[Person]) -> None:
+        super().__init__()
+        self.keep = keep
+        self.twins = {str(t.id): t for t in twins}
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_chrome()
+        with VerticalScroll(id="dialog"):
+            yield Static(f"Merge which record into #{self.keep.id} {self.keep.facts.display_name}?",
+                         classes="dialog-title", markup=False)
+            yield Field("Record to merge in", Select([(_twin_label(t), key) for key, t in self.twins.items()],
+                                                     allow_blank=False, id="choice", value=next(iter(self.twins))))
+            yield Static("", id="merge-differences", markup=False)
+            yield Field("Why they are the same person", Input(id="reason"), id="f-reason")
+            yield Button("Merge (ctrl+s)", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        self._show(next(iter(self.twins)))
+        self.query_one("#choice", Select).focus()
+
+    @on(Select.Changed, "#choice")
+    def _chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._show(event.value)
+
+    def _show(self, key: str) -> None:
+        from contingency.services.costs import merge_refusal, plan_merge
+        from contingency.services.people import differences_text
+
+        other = self.twins[key]
+        plan = plan_merge(self.store, self.keep, other)
+        costs = (f"Cannot merge yet. {merge_refusal(plan, other)}" if plan.blocked_by
+                 else f"Costs: {plan.sentence()}.")
+        self.query_one("#merge-differences", Static).update(
+            f"{differences_text(self.keep, other)}\n{costs}\n#{other.id} is kept in the log, marked as merged; "
+            "nothing is deleted.")
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted, "#reason")
+    def action_save(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.query_one("#f-reason", Field).show("say why: the merge is kept in the log")
+            return
+        self.dismiss((str(self.query_one("#choice", Select).value), reason))
+
