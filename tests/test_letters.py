@@ -132,7 +132,7 @@ def test_a_council_letter_carries_what_section_13_asks_for(generated):
                   "s.48(2)", "s.48(7)", "co-operate", "care and support plan", "named officer",
                   "we will recover from you the cost we incur", "Weekly cost before the failure", "£",
                   "SI 2014/2829", "4 months",
-                  "Please co-operate with us (Care Act 2014 ss.6-7) and, by 02:00 GMT on 25 November 2026", "art 6(1)(e)", "art 9(2)(h)", "Data Protection Officer",
+                  "Please co-operate with us (Care Act 2014 ss.6-7) and, within 48 hours of receiving this letter", "art 6(1)(e)", "art 9(2)(h)", "Data Protection Officer",
                   "ordinary residence alone gives no right to recover"):
         assert words in text, words
     assert "[verify" not in text and "brief rule" not in text

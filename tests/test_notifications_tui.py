@@ -10,6 +10,7 @@ from contingency.clock import fixed_clock
 from contingency.notification import NotificationStatus
 from contingency.services import notifications as service
 from contingency.tui.app import ContingencyApp
+from contingency.tui.screens.incident import IncidentScreen
 from contingency.tui.screens.notify_dialogs import (
     AcknowledgeDialog,
     GenerateDialog,
@@ -28,14 +29,25 @@ def cells(app, row: int) -> list[str]:
     return [str(c) for c in table.get_row_at(row)]
 
 
+async def settle(app, pilot) -> None:
+    """Let the background work (bringing the register up to date, writing letters) finish and repaint."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_notifications(app, pilot, incident_id: int = 1) -> None:
+    app.push_screen(IncidentScreen(incident_id))
+    await pilot.pause()
+    await pilot.press("5")
+    await settle(app, pilot)
+
+
 async def test_preview_generate_and_mark_sent_without_the_mouse(tmp_path):
     store = demo_store(tmp_path)
     app = ContingencyApp(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("5")
-        await pilot.pause()
+        await open_notifications(app, pilot)
         view = app.screen.query_one(NotificationsView)
         assert app.focused is view.query_one("#notify-table", DataTable)
         assert cells(app, 0)[:3] == ["Calderdale", "1", "draft"] and cells(app, 0)[4] == "NOT SENT"
@@ -43,7 +55,7 @@ async def test_preview_generate_and_mark_sent_without_the_mouse(tmp_path):
         assert "10 bodies and 49 people" in summary and "HELD BACK Stanley Drillsworth" in summary
 
         await pilot.press("v")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, PreviewDialog)
         letter = app.screen.query_one("#letter", Markdown).source
         assert "INC1-LA-E08000033-v1" in letter and "EXERCISE – NOT A REAL INCIDENT" in letter
@@ -55,10 +67,10 @@ async def test_preview_generate_and_mark_sent_without_the_mouse(tmp_path):
         assert isinstance(app.screen, GenerateDialog)
         app.screen.query_one("#folder", Input).value = str(tmp_path / "letters")
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "Wrote 2 files (1 letter)" in str(app.screen.query_one("#generate-result", Static).content)
+        await settle(app, pilot)
+        assert "Wrote 2 files (1 letter)" in str(app.screen.query_one("#work-result", Static).content)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert sorted(p.suffix for p in (tmp_path / "letters").iterdir()) == [".docx", ".pdf"]
         assert cells(app, 0)[2] == "generated"
 
@@ -100,10 +112,7 @@ async def test_an_unanswered_letter_past_its_reply_by_says_overdue_in_words(tmp_
     store.clock = fixed_clock(DEMO_NOW + timedelta(hours=50))
     app = ContingencyApp(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("5")
-        await pilot.pause()
+        await open_notifications(app, pilot)
         assert cells(app, 0)[0] == "Calderdale" and cells(app, 0)[4] == "OVERDUE 2h 00m"
 
 

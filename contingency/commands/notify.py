@@ -17,6 +17,7 @@ from contingency.rules.times import (
     parse_local_datetime,
     to_utc_iso,
 )
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.store import Store
 
@@ -87,7 +88,7 @@ def notification_json(store: Store, notification: Notification, now: datetime) -
 
 
 def _row(notification: Notification, now: datetime) -> str:
-    reply = format_local(notification.reply_by, now=now) if notification.reply_by and notification.issued_at else "-"
+    reply = rules.reply_by_words(notification, now)
     people = str(len(notification.people)) if notification.kind is not NotificationKind.CQC else "numbers"
     return (f"{notification.reference:<24} {notification.recipient_name[:34]:<34} {people:>7}  "
             f"{notification.status.value:<12} {reply:<16} {rules.state_words(notification, now)}")
@@ -109,7 +110,7 @@ def cmd_notify_list(args: argparse.Namespace) -> int:
         for n in persons:
             counts[n.status.value] = counts.get(n.status.value, 0) + 1
         summary = ", ".join(f"{k} {v}" for k, v in counts.items())
-        lines.append(f"{len(persons)} letters to people ({summary}); --people lists them")
+        lines.append(f"{plural(len(persons), 'letter')} to people ({summary}); --people lists them")
     for held in result.held:
         lines.append(f"HELD BACK from councils' letters: {held.name} (person {held.person_id}): {held.reason}")
     data = {"notifications": [notification_json(store, n, now) for n in notifications],

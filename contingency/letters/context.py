@@ -22,6 +22,7 @@ from contingency.rules.notifications import (
     for_letter,
     lawful_basis,
     person_charges,
+    reply_within,
 )
 
 
@@ -91,7 +92,9 @@ def letter_context(*, notification: Notification, plan: NotificationPlan, incide
             "reference": notification.reference,
             "version": notification.version,
             "date": issued_at,
-            "reply_by": notification.reply_by,
+            # No date: the period runs from sending, which comes after the letter is made (issue 9).
+            "reply_by": None,
+            "reply_within": reply_within(notification.kind),
             "recipient": notification.recipient_name,
             "kind": notification.kind.value,
             "basis": for_letter(notification.basis),

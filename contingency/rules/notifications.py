@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from contingency.models import ICB, Authority, Classification, Incident, Nation
@@ -35,7 +35,7 @@ from contingency.person import (
     PersonStatus,
 )
 from contingency.rules.authorities import AuthorityIndex, ICBIndex
-from contingency.rules.times import format_elapsed
+from contingency.rules.times import format_elapsed, format_local
 
 K = NotificationKind
 C = Classification
@@ -256,17 +256,25 @@ def council_hold(facts: PersonFacts) -> str | None:
 # --- the plan -------------------------------------------------------------------------------------
 
 _PERSON_LETTER_FOR = frozenset({C.SECTION_48_ACTIVE, C.URGENT_NEED})
+PROGRESS_EVERY = 250
 _KIND_ORDER = {K.COUNCIL: 0, K.CROSS_BORDER: 1, K.ICB: 2, K.CQC: 3, K.PERSON: 4}
 
 
 def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Authority,
-                       authorities: AuthorityIndex, icbs: ICBIndex, now: datetime) -> NotificationPlans:
-    """One plan per body to tell, each with only that body's people; CQC; a letter per affected person."""
+                       authorities: AuthorityIndex, icbs: ICBIndex, now: datetime,
+                       progress: Callable[[int, int], None] | None = None) -> NotificationPlans:
+    """One plan per body to tell, each with only that body's people; CQC; a letter per affected person.
+
+    `progress(done, total)` is told every few hundred people (a big roster takes seconds); it may raise
+    to stop the planning, which has changed nothing."""
     roster = {person.id: person for person in people}
     covered: dict[str, list[CoveredPerson]] = {}
     held: list[HeldBack] = []
     persons: list[NotificationPlan] = []
-    for person in roster.values():
+    total = len(roster)
+    for done, person in enumerate(roster.values()):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         det = person.determination
         hold = council_hold(person.facts)
         if hold:
@@ -281,6 +289,8 @@ def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Au
                 and det.basis not in (Basis.NOT_OUR_DUTY, Basis.NONE_YET):
             persons.append(_person_plan(incident, person, now))
 
+    if progress is not None:
+        progress(total, total)
     bodies = [_body_plan(incident, ref, tuple(found), roster, authorities, icbs, now) for ref, found in covered.items()]
     if incident.facts.regulated:
         bodies.append(_cqc_plan(incident, now))
@@ -359,9 +369,30 @@ def reference_for(incident_id: int, recipient_ref: str, version: int) -> str:
     return f"INC{incident_id}-{middle}-v{version}"
 
 
-def reply_by(kind: NotificationKind, issued_at: datetime) -> datetime | None:
+def reply_by(kind: NotificationKind, sent_at: datetime) -> datetime | None:
+    """Counted from when the letter went, not when it was generated: a letter printed at 02:00 and
+    emailed at 09:00 gives the recipient its whole period (issue 9)."""
     period = REPLY_PERIODS[kind]
-    return issued_at + period if period else None
+    return sent_at + period if period else None
+
+
+def reply_within(kind: NotificationKind) -> str:
+    """The reply period in words, for a letter not yet sent and for the letter itself: '48 hours'."""
+    period = REPLY_PERIODS[kind]
+    if not period:
+        return ""
+    hours = int(period.total_seconds() // 3600)
+    return f"{hours} hours" if hours % 24 or hours <= 48 else f"{hours // 24} days"
+
+
+def reply_by_words(notification: Notification, now: datetime) -> str:
+    """The reply-by column: a time once sent; before then how long the recipient will have from sending."""
+    if notification.status in (S.ACKNOWLEDGED, S.CLOSED) and notification.sent_at is None:
+        return "-"
+    if notification.sent_at is not None and notification.reply_by is not None:
+        return format_local(notification.reply_by, now=now)
+    within = reply_within(notification.kind)
+    return f"{within.replace(' hours', 'h')} from sending" if within else "-"
 
 
 def overdue(notification: Notification, now: datetime) -> timedelta | None:
@@ -380,7 +411,9 @@ def state_words(notification: Notification, now: datetime) -> str:
     late = overdue(notification, now)
     if late is not None:
         words.append(f"OVERDUE {format_elapsed(late)}")
-    if notification.status in (S.DRAFT, S.GENERATED) and notification.kind is not K.PERSON:
+    unsent = notification.status in (S.DRAFT, S.GENERATED) or (
+        notification.status is S.ACKNOWLEDGED and notification.sent_at is None)
+    if unsent and notification.kind is not K.PERSON:
         words.append("NOT SENT")
     return ", ".join(words)
 
@@ -393,10 +426,12 @@ def check_send(notification: Notification) -> None:
     if notification.out_of_date:
         raise BadTransition(f"{notification.reference} is out of date: the roster changed after it was generated; "
                             "generate the new version and send that instead")
-    if notification.status is S.DRAFT:
+    if notification.issued_at is None and notification.status in (S.DRAFT, S.ACKNOWLEDGED):
         raise BadTransition(f"{notification.reference} has not been generated yet: generate the letter, check it, "
                             "then mark it sent")
-    if notification.status is not S.GENERATED:
+    # A body that answered by phone before we wrote still gets the letter, in writing, for the record.
+    replied_first = notification.status is S.ACKNOWLEDGED and notification.sent_at is None
+    if notification.status is not S.GENERATED and not replied_first:
         when = f" by {notification.sent_by}" if notification.sent_by else ""
         raise BadTransition(f"{notification.reference} is already {notification.status.value}{when}")
 
@@ -407,7 +442,26 @@ def check_close(notification: Notification) -> None:
 
 
 def check_reply(notification: Notification, action: str) -> None:
-    """Acknowledging or chasing needs a letter that went out and has not been answered or closed."""
+    """Chasing needs a letter that went out and has not been answered or closed."""
     if notification.status not in (S.SENT, S.CHASED):
         raise BadTransition(f"{notification.reference} is {notification.status.value}: only a sent letter that has "
                             f"not been acknowledged can be {action}")
+
+
+def check_acknowledge(notification: Notification) -> None:
+    """A reply can come before our letter does: a council rings back at 03:00 having heard from the provider.
+    That is recorded too; the letter is still generated and sent for the record, and never chased."""
+    if notification.status is S.ACKNOWLEDGED:
+        raise BadTransition(f"{notification.reference} is already acknowledged"
+                            + (f" by {notification.acknowledged_by}" if notification.acknowledged_by else ""))
+    if notification.status is S.CLOSED:
+        raise BadTransition(f"{notification.reference} is closed: nothing more is expected")
+
+
+def refusal(check: Callable[[Notification], None], notification: Notification) -> str | None:
+    """Why `check` refuses this notification, or None: lets a screen grey out a key and say why."""
+    try:
+        check(notification)
+    except BadTransition as exc:
+        return str(exc)
+    return None

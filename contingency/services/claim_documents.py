@@ -25,7 +25,9 @@ from contingency.services.claims import find, today
 from contingency.services.errors import BadInput
 from contingency.services.incidents import require_settings
 from contingency.services.notifications import EXERCISE_FILE_PREFIX
+from contingency.services.progress import CancelCheck, Cancelled, Progress
 from contingency.store import Store
+from contingency.store.files import ensure_private_dir, new_private_file
 
 PAYMENT_DAYS = 28  # the playbook chases unpaid claims at 28 days
 
@@ -146,9 +148,13 @@ class ClaimFile:
     sha256: str
 
 
-def export(store: Store, incident_id: int, out_dir: Path, references: Iterable[str] | None = None) -> list[ClaimFile]:
+def export(store: Store, incident_id: int, out_dir: Path, references: Iterable[str] | None = None, *,
+           progress: Progress | None = None, cancelled: CancelCheck | None = None) -> list[ClaimFile]:
     """Write each claim's letter and schedule (PDF and DOCX) and CSV into `out_dir`, and log every file's
-    SHA-256. Without `references`, every claim of the incident that has not been written off."""
+    SHA-256. Without `references`, every claim of the incident that has not been written off.
+
+    Files are the owner's only (0600; folders made here 0700). `progress` hears (claims written, claims);
+    `cancelled` stops between claims, keeping (and having logged) those already written."""
     from contingency.letters.docx import write_docx
     from contingency.letters.pdf import write_pdf
 
@@ -162,11 +168,18 @@ def export(store: Store, incident_id: int, out_dir: Path, references: Iterable[s
         claims = [c for c in store.claims.for_incident(incident_id) if c.status is not ClaimStatus.WRITTEN_OFF]
     out_dir = Path(out_dir).expanduser()
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(out_dir)
     except OSError as exc:
         raise BadInput(f"cannot use {out_dir} for the claims: {exc.strerror}") from None
+    if not out_dir.is_dir():
+        raise BadInput(f"cannot use {out_dir} for the claims: it is a file, not a folder")
     written: list[ClaimFile] = []
-    for claim in claims:
+    for finished, claim in enumerate(claims):
+        if cancelled is not None and cancelled():
+            raise Cancelled(f"stopped after {finished} of {len(claims)} claims; those written are kept and recorded"
+                            if finished else "stopped before any claim was written", finished)
+        if progress is not None:
+            progress(finished, len(claims))
         lines = store.claims.lines(claim.id)
         letter, schedule = _letters(store, claim, lines)
         files = []
@@ -183,12 +196,14 @@ def export(store: Store, incident_id: int, out_dir: Path, references: Iterable[s
                       after={"reference": claim.reference, "total_pence": claim.total_pence, "as_of": today(store),
                              "files": [{"name": f.path.name, "sha256": f.sha256} for f in done]})
         written += done
+    if progress is not None:
+        progress(len(claims), len(claims))
     return written
 
 
 def _place(out_dir: Path, name: str, write) -> Path:
     """Write beside the target, then move into place, so a half-written file never has the real name."""
-    staging = out_dir / f".{name}.part"
+    staging = new_private_file(out_dir / f".{name}.part")
     write(staging)
     target = out_dir / name
     staging.replace(target)

@@ -27,8 +27,10 @@ from contingency.services.people import (
     field_parser,
     fold_facts,
 )
+from contingency.services.progress import CancelCheck, Progress, tick
 from contingency.services.tabular import Table, read_table, write_csv
 from contingency.store import Store
+from contingency.store.files import new_private_file
 from contingency.store.people import person_row
 
 
@@ -103,20 +105,27 @@ def save_mapping(store: Store, name: str, mapping: dict[str, str]) -> None:
 
 
 def import_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str, str] | None = None,
-                sheet: str | None = None, write_rejects: bool = True) -> ImportSummary:
+                sheet: str | None = None, write_rejects: bool = True, progress: Progress | None = None,
+                cancelled: CancelCheck | None = None) -> ImportSummary:
+    """`progress` hears (rows read, data rows); `cancelled` stops the import, which then lands not at all."""
     table = read_table(path, sheet=sheet)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest, mapping=mapping or {})
+    summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest, mapping=mapping or {},
+                           progress=progress, cancelled=cancelled)
     if summary.rejected and write_rejects:
+        # The rejected rows hold personal data: owner-only, like the store, beside the provider's file.
         rejects = path.with_name(f"{path.stem}.rejects.csv")
-        write_csv(rejects, ["row", "reason", *table.headers],
+        staging = new_private_file(rejects.with_name(f".{rejects.name}.part"))
+        write_csv(staging, ["row", "reason", *table.headers],
                   [[r["row"], r["reason"], *r["values"]] for r in summary.rejected])
+        staging.replace(rejects)
         summary.rejects_file = str(rejects)
     return summary
 
 
 def import_table(store: Store, incident_id: int, table: Table, *, file_name: str, sha256: str,
-                 mapping: dict[str, str]) -> ImportSummary:
+                 mapping: dict[str, str], progress: Progress | None = None,
+                 cancelled: CancelCheck | None = None) -> ImportSummary:
     context = context_for(store, incident_id)
     parser = field_parser(store)
     columns = _map_columns(table.headers, mapping)
@@ -128,7 +137,10 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
     on_roster = store.people.nhs_numbers(incident_id)
     with store.write(f"import of {file_name}") as tx:
         next_id = tx.next_id("people")
-        for number, values in table.rows:
+        step = tick(progress, cancelled, message=f"stopped: nothing from {file_name} was imported")
+        for done, (number, values) in enumerate(table.rows):
+            if done % 200 == 0 and (progress or cancelled):
+                step(done, len(table.rows))
             facts, reject = builder.build(number, values)
             if facts is None:
                 summary.rejected.append({"row": number, "reason": reject, "values": [_plain(v) for v in values]})

@@ -32,7 +32,9 @@ from contingency.rules.authorities import AuthorityNotResolved
 from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
 from contingency.services.incidents import require_settings
+from contingency.services.progress import CancelCheck, Cancelled, Progress, tick
 from contingency.store import Store
+from contingency.store.files import ensure_private_dir, new_private_file
 
 S = NotificationStatus
 EXERCISE_FILE_PREFIX = "EXERCISE-NOT-A-REAL-INCIDENT_"
@@ -51,12 +53,16 @@ class Roster:
         return self.by_ref.get(recipient_ref)
 
 
-def roster(store: Store, incident_id: int) -> Roster:
+def roster(store: Store, incident_id: int, *, progress: Progress | None = None,
+           cancelled: CancelCheck | None = None) -> Roster:
+    """`progress` hears (people planned, people on the roster); `cancelled` is asked every few hundred."""
     settings = require_settings(store)
     incident = store.incidents.get(incident_id)
     people = store.people.all(incident_id, provenance=False)
+    step = tick(progress, cancelled, message="stopped before the register was brought up to date; nothing changed")
     plans = rules.plan_notifications(incident, people, ours=store.authorities.get(settings.authority_code),
-                                     authorities=store.authorities, icbs=store.icbs, now=store.clock())
+                                     authorities=store.authorities, icbs=store.icbs, now=store.clock(),
+                                     progress=step if progress or cancelled else None)
     return Roster(incident=incident, people={p.id: p for p in people}, plans=plans,
                   by_ref={plan.recipient_ref: plan for plan in plans.all})
 
@@ -72,17 +78,19 @@ class SyncResult:
     held: tuple[HeldBack, ...]
 
 
-def sync(store: Store, incident_id: int, current: Roster | None = None) -> SyncResult:
+def sync(store: Store, incident_id: int, current: Roster | None = None, *, progress: Progress | None = None,
+         cancelled: CancelCheck | None = None) -> SyncResult:
     """Create a notification for every new recipient; a draft follows the roster; a generated letter
-    whose people or details changed is marked out of date (it is never rewritten)."""
-    current = current or roster(store, incident_id)
-    plans = current.by_ref
-    existing = {n.recipient_ref: n for n in store.notifications.latest(incident_id)}
-    work = [(ref, plans.get(ref), existing.get(ref)) for ref in [*plans, *(r for r in existing if r not in plans)]]
-    work = [item for item in work if _needs_change(item[1], item[2])]
+    whose people or details changed is marked out of date (it is never rewritten).
+
+    Stopping (`cancelled`) is possible only while the roster is read, before anything is written."""
+    current = current or roster(store, incident_id, progress=progress, cancelled=cancelled)
+    work = _work(store, incident_id, current)
     created, redrafted, stale = [], [], []
     if work:
         with store.write("notifications follow the roster") as tx:
+            # Looked at again under the write lock: another window may have synced meanwhile.
+            work = _work(store, incident_id, current)
             created = store.notifications.add_many(tx, incident_id, [plan for _, plan, n in work if n is None])
             for _ref, plan, notification in work:
                 if notification is None:
@@ -101,6 +109,14 @@ def sync(store: Store, incident_id: int, current: Roster | None = None) -> SyncR
                         out_of_date=True))
     return SyncResult(created=tuple(created), redrafted=tuple(redrafted), out_of_date=tuple(stale),
                       held=current.plans.held)
+
+
+def _work(store: Store, incident_id: int, current: Roster
+          ) -> list[tuple[str, NotificationPlan | None, Notification | None]]:
+    plans = current.by_ref
+    existing = {n.recipient_ref: n for n in store.notifications.latest(incident_id)}
+    work = [(ref, plans.get(ref), existing.get(ref)) for ref in [*plans, *(r for r in existing if r not in plans)]]
+    return [item for item in work if _needs_change(item[1], item[2])]
 
 
 def _needs_change(plan: NotificationPlan | None, notification: Notification | None) -> bool:
@@ -164,9 +180,10 @@ class GeneratedFile:
     sha256: str
 
 
-def preview(store: Store, incident_id: int, text: str) -> str:
+def preview(store: Store, incident_id: int, text: str, *, progress: Progress | None = None,
+            cancelled: CancelCheck | None = None) -> str:
     """The letter as the next generation would write it, as text for the terminal. Writes nothing."""
-    current = roster(store, incident_id)
+    current = roster(store, incident_id, progress=progress, cancelled=cancelled)
     sync(store, incident_id, current)
     notification = find(store, incident_id, text)
     plan = current.plan(notification.recipient_ref)
@@ -179,28 +196,39 @@ def preview(store: Store, incident_id: int, text: str) -> str:
     elif notification.version > 1:
         replaces = store.notifications.versions(incident_id, notification.recipient_ref)[-2]
     issued_at = draft.issued_at or store.clock()
-    draft = draft.model_copy(update={"reply_by": draft.reply_by if draft.issued_at else
-                                     rules.reply_by(draft.kind, issued_at)})
     _, text_out = _render(store, current, draft, plan, issued_at, replaces)
     return text_out
 
 
+PERSON_LETTERS_IN_TUI = 2_000  # beyond this, per-person letters are a print run for the CLI
+
+
+def person_letters_message(incident_id: int, count: int) -> str:
+    return (f"{count:,} letters to people is a print run: use 'contingency letters {incident_id} --out FOLDER' "
+            "for per-person letters at this size; here, generate the letters to bodies")
+
+
 def generate(store: Store, incident_id: int, out_dir: Path, *, formats: Iterable[DocumentFormat] = (DocumentFormat.PDF,),
-             recipients: Iterable[str] | None = None, include_people: bool = True) -> list[GeneratedFile]:
+             recipients: Iterable[str] | None = None, include_people: bool = True, progress: Progress | None = None,
+             cancelled: CancelCheck | None = None, max_person_letters: int | None = None) -> list[GeneratedFile]:
     """Write each letter as PDF and/or DOCX into `out_dir` and record every document's SHA-256.
 
     With `recipients`, just those letters; otherwise every current letter to a body, and to each
     person unless `include_people` is False. An out-of-date letter becomes a new version first.
+    `progress` hears (letters written, letters to write); `cancelled` stops between letters, keeping
+    (and having logged) those already written. Files are the owner's only (0600, new folders 0700).
     """
     formats = tuple(dict.fromkeys(formats))
     if not formats:
         raise BadInput("choose at least one format: pdf or docx")
     out_dir = Path(out_dir).expanduser()
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(out_dir)
     except OSError as exc:
         raise BadInput(f"cannot use {out_dir} for the letters: {exc.strerror}") from None
-    current = roster(store, incident_id)
+    if not out_dir.is_dir():
+        raise BadInput(f"cannot use {out_dir} for the letters: it is a file, not a folder")
+    current = roster(store, incident_id, cancelled=cancelled)
     sync(store, incident_id, current)
     if recipients is not None:
         targets = [find(store, incident_id, text) for text in recipients]
@@ -211,9 +239,19 @@ def generate(store: Store, incident_id: int, out_dir: Path, *, formats: Iterable
         targets = [n for n in store.notifications.latest(incident_id)
                    if current.plan(n.recipient_ref) is not None and n.status is not S.CLOSED
                    and (include_people or n.kind is not NotificationKind.PERSON)]
+    people = sum(1 for n in targets if n.kind is NotificationKind.PERSON)
+    if max_person_letters is not None and people > max_person_letters:
+        raise BadInput(person_letters_message(incident_id, people))
     written: list[GeneratedFile] = []
-    for notification in targets:
+    for done, notification in enumerate(targets):
+        if cancelled is not None and cancelled():
+            raise Cancelled(f"stopped after {done} of {len(targets)} letters; those written are kept and recorded"
+                            if done else "stopped before any letter was written", done)
+        if progress is not None:
+            progress(done, len(targets))
         written += _generate_one(store, current, notification, out_dir, formats)
+    if progress is not None:
+        progress(len(targets), len(targets))
     return written
 
 
@@ -231,8 +269,7 @@ def _generate_one(store: Store, current: Roster, notification: Notification, out
     first_issue = notification.issued_at is None
     issued_at = notification.issued_at or store.clock()
     if first_issue:
-        notification = notification.model_copy(update={"issued_at": issued_at,
-                                                       "reply_by": rules.reply_by(notification.kind, issued_at)})
+        notification = notification.model_copy(update={"issued_at": issued_at})
     letter, _ = _render(store, current, notification, plan, issued_at, replaces)
     files = []
     for fmt in formats:
@@ -241,9 +278,11 @@ def _generate_one(store: Store, current: Roster, notification: Notification, out
     with store.write(f"{notification.reference} generated") as tx:
         if first_issue:
             stored = store.notifications.get(notification.id)
+            # A reply that came before the letter stays recorded; the letter still goes, for the record.
+            status = S.ACKNOWLEDGED if stored.status is S.ACKNOWLEDGED else S.GENERATED
             notification = store.notifications.change(
-                tx, stored, "generate", f"{notification.reference} generated", status=S.GENERATED,
-                issued_at=issued_at, reply_by=notification.reply_by)
+                tx, stored, "generate", f"{notification.reference} generated", status=status,
+                issued_at=issued_at, reply_by=None)
         for fmt, path, digest in files:
             store.notifications.add_document(tx, notification, fmt, path.name, digest)
     return [GeneratedFile(notification=notification, format=fmt, path=path, sha256=digest)
@@ -287,7 +326,7 @@ def _write(letter: Letter, out_dir: Path, fmt: DocumentFormat) -> Path:
     from contingency.letters.docx import write_docx
     from contingency.letters.pdf import write_pdf
 
-    staging = out_dir / f".{letter.stem}.{fmt.value}.part"
+    staging = new_private_file(out_dir / f".{letter.stem}.{fmt.value}.part")
     (write_pdf if fmt is DocumentFormat.PDF else write_docx)(letter, staging)
     data = staging.read_bytes()
     number = 1
@@ -323,9 +362,12 @@ def mark_sent(store: Store, incident_id: int, text: str, channel: str, at: datet
         raise BadInput(f"{notification.reference} was generated at {format_local(notification.issued_at)}; it "
                        "cannot have been sent before that")
     reason = f"sent by {channel}" + (" (exercise: confirmed not sent to a real recipient)" if store.is_exercise else "")
+    # Already answered (by phone, before we wrote): the letter is on record but nothing is awaited.
+    status = S.ACKNOWLEDGED if notification.status is S.ACKNOWLEDGED else S.SENT
     with store.write(reason) as tx:
-        return store.notifications.change(tx, notification, "sent", reason, status=S.SENT, sent_channel=channel,
-                                          sent_at=when, sent_by=store.officer)
+        return store.notifications.change(tx, notification, "sent", reason, status=status, sent_channel=channel,
+                                          sent_at=when, sent_by=store.officer,
+                                          reply_by=rules.reply_by(notification.kind, when))
 
 
 def acknowledge(store: Store, incident_id: int, text: str, summary: str, at: datetime | None = None) -> Notification:
@@ -333,10 +375,16 @@ def acknowledge(store: Store, incident_id: int, text: str, summary: str, at: dat
     if not summary:
         raise BadInput("summarise the reply: who answered and what they said")
     notification = find(store, incident_id, text)
-    _check(lambda n: rules.check_reply(n, "acknowledged"), notification)
-    with store.write(f"reply: {summary}") as tx:
-        return store.notifications.change(tx, notification, "acknowledged", f"reply: {summary}",
-                                          status=S.ACKNOWLEDGED, acknowledged_at=at or store.clock(),
+    _check(rules.check_acknowledge, notification)
+    now = store.clock()
+    when = at or now
+    if when > now + timedelta(minutes=5):
+        raise BadInput(f"{format_local(when)} is in the future; give the time they replied")
+    before = "" if notification.sent_at else " (before our letter was sent)"
+    reason = f"reply{before}: {summary}"
+    with store.write(reason) as tx:
+        return store.notifications.change(tx, notification, "acknowledged", reason,
+                                          status=S.ACKNOWLEDGED, acknowledged_at=when,
                                           acknowledged_by=store.officer, reply_summary=summary)
 
 

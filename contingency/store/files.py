@@ -12,6 +12,8 @@ OWNER_DIR = 0o700
 
 
 def ensure_private_dir(folder: Path) -> None:
+    """Make the folders that are missing owner-only (0700); folders the officer already had, such as their
+    home, are left as they are."""
     missing = []
     probe = folder
     while not probe.exists():
@@ -28,6 +30,15 @@ def create_private_file(path: Path) -> None:
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_FILE)
     os.close(fd)
     os.chmod(path, OWNER_FILE)  # whatever the umask said
+
+
+def new_private_file(path: Path) -> Path:
+    """An empty owner-only file (0600) at `path`, replacing any leftover, for a writer to fill and then move
+    into place: the mode survives both the writer's truncating open and the rename."""
+    ensure_private_dir(path.parent)
+    path.unlink(missing_ok=True)
+    create_private_file(path)
+    return path
 
 
 def backup_path_for(path: Path, at: datetime) -> Path:

@@ -45,7 +45,7 @@ def _new_row(notification_id: int, incident_id: int, plan: NotificationPlan, ver
         "reference": reference_for(incident_id, plan.recipient_ref, version), "version": version,
         "people": json.dumps(list(plan.person_ids)), "roster_digest": plan.digest,
         "status": NotificationStatus.DRAFT.value, "created_at": at, "issued_at": None,
-        "reply_by": to_utc_iso(plan.reply_by) if plan.reply_by else None, "sent_channel": "", "sent_at": None,
+        "reply_by": None, "sent_channel": "", "sent_at": None,  # reply-by is counted from sending
         "sent_by": "", "acknowledged_at": None, "acknowledged_by": "", "reply_summary": "", "chase_count": 0,
         "last_chased_at": None, "out_of_date": 0,
     }
@@ -92,10 +92,12 @@ class NotificationRepo:
 
     def redraft(self, tx: Tx, notification: Notification, plan: NotificationPlan) -> Notification:
         """A letter nobody has seen yet simply follows the roster (and reopens if it had been closed)."""
+        # A reply taken by phone before the letter was written still stands.
+        replied = notification.status is NotificationStatus.ACKNOWLEDGED
         return self.change(tx, notification, "redraft", "the roster changed before the letter was generated",
-                           status=NotificationStatus.DRAFT, recipient_name=plan.recipient_name, basis=plan.basis,
-                           people=plan.person_ids,
-                           roster_digest=plan.digest, reply_by=plan.reply_by)
+                           status=NotificationStatus.ACKNOWLEDGED if replied else NotificationStatus.DRAFT,
+                           recipient_name=plan.recipient_name, basis=plan.basis, people=plan.person_ids,
+                           roster_digest=plan.digest, reply_by=None)
 
     def add_document(self, tx: Tx, notification: Notification, fmt: DocumentFormat, file_name: str,
                      sha256: str) -> NotificationDocument:
@@ -126,6 +128,20 @@ class NotificationRepo:
         rows = self.store.db.query(
             f"SELECT * FROM notifications n WHERE incident_id = ? AND {_LATEST} ORDER BY id", [incident_id])  # noqa: S608
         return [_notification(row) for row in rows]
+
+    def listing(self, incident_id: int, person_rows: int) -> tuple[list[Notification], list[Notification], int]:
+        """For a screen: the current letters to bodies, the first `person_rows` to people, and how many
+        people's letters there are in all, without reading 50,000 of them."""
+        bodies = [_notification(row) for row in self.store.db.query(
+            f"SELECT * FROM notifications n WHERE incident_id = ? AND kind != 'person' AND {_LATEST} ORDER BY id",  # noqa: S608
+            [incident_id])]
+        persons = [_notification(row) for row in self.store.db.query(
+            f"SELECT * FROM notifications n WHERE incident_id = ? AND kind = 'person' AND {_LATEST} ORDER BY id"  # noqa: S608
+            " LIMIT ?", [incident_id, person_rows])]
+        count = self.store.conn.execute(
+            "SELECT count(DISTINCT recipient_ref) FROM notifications WHERE incident_id = ? AND kind = 'person'",
+            [incident_id]).fetchone()[0]
+        return bodies, persons, count
 
     def latest_for(self, incident_id: int, recipient_ref: str) -> Notification | None:
         row = next(self.store.db.query(

@@ -21,7 +21,9 @@ from contingency.rules.times import BadDate, parse_local_datetime
 from contingency.services import notifications as service
 from contingency.services.errors import BadInput
 from contingency.tui.screens.base import Dialog
+from contingency.tui.screens.work_dialog import WorkDialog
 from contingency.tui.widgets.fields import Field
+from contingency.tui.widgets.work import ProgressLine
 
 
 def default_folder(incident_id: int) -> str:
@@ -85,7 +87,7 @@ class PreviewDialog(Dialog):
         self.query_one("#dialog").focus()
 
 
-class GenerateDialog(_NotificationDialog):
+class GenerateDialog(WorkDialog):
     BINDINGS = [Binding("ctrl+s", "run", "Generate", id="run-generate", priority=True,
                         tooltip="Write the letters to the folder")]
     DEFAULT_CSS = """
@@ -93,11 +95,18 @@ class GenerateDialog(_NotificationDialog):
     GenerateDialog #formats Checkbox { width: auto; margin-right: 2; }
     """
     HELP = ("Writes each letter as PDF (to attach to secure email) and DOCX (to edit on letterhead) into the "
-            "folder, and records each file's SHA-256. An out-of-date letter becomes a new version.")
+            "folder, and records each file's SHA-256. An out-of-date letter becomes a new version. The files "
+            "are readable by you only. Escape stops between letters; those written are kept.")
+    RUNNING = "Writing… (escape stops)"
 
     def __init__(self, incident_id: int, notification: Notification) -> None:
-        super().__init__(incident_id, notification)
-        self.done = False
+        super().__init__()
+        self.incident_id = incident_id
+        self.notification = notification
+        self.folder = Path(default_folder(incident_id))
+
+    def button_label(self) -> str:
+        return "Generate (ctrl+s)"
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -115,8 +124,9 @@ class GenerateDialog(_NotificationDialog):
             with Horizontal(id="formats"):
                 yield WordedCheckbox("PDF (to send)", value=True, id="pdf")
                 yield WordedCheckbox("DOCX (to edit)", value=True, id="docx")
-            yield Static("", id="generate-result", markup=False)
-            yield Button("Generate (ctrl+s)", variant="primary", id="run")
+            yield ProgressLine(id="work")
+            yield Static("", id="work-result", markup=False)
+            yield Button(self.button_label(), variant="primary", id="run")
 
     def on_mount(self) -> None:
         self.query_one("#folder", Input).focus()
@@ -124,33 +134,41 @@ class GenerateDialog(_NotificationDialog):
     @on(Button.Pressed, "#run")
     @on(Input.Submitted, "#folder")
     def action_run(self) -> None:
-        if self.done:
+        if self.state == "done":
             self.dismiss(True)
+            return
+        if self.state == "running":
             return
         formats = [f for f, box in ((DocumentFormat.PDF, "#pdf"), (DocumentFormat.DOCX, "#docx"))
                    if self.query_one(box, Checkbox).value]
-        scope = self.query_one("#scope", Select).value
-        folder = Path(self.query_one("#folder", Input).value.strip() or default_folder(self.incident_id))
-        try:
-            files = service.generate(
-                self.store, self.incident_id, folder, formats=formats,
-                recipients=[self.notification.reference] if scope == "one" else None,
-                include_people=scope == "all")
-        except BadInput as exc:
-            self.query_one("#f-folder", Field).show(str(exc))
+        if not formats:
+            self.query_one("#f-folder", Field).show("choose at least one format: PDF or DOCX")
             return
-        self.done = True
+        scope = self.query_one("#scope", Select).value
+        self.folder = Path(self.query_one("#folder", Input).value.strip() or default_folder(self.incident_id))
+        self.query_one("#f-folder", Field).show(None)
+        self.query_one("#work-result", Static).update("")
+        incident_id, folder, reference = self.incident_id, self.folder, self.notification.reference
+
+        def job(store, reporter):
+            return service.generate(store, incident_id, folder, formats=formats,
+                                    recipients=[reference] if scope == "one" else None,
+                                    include_people=scope == "all", progress=reporter.progress,
+                                    cancelled=reporter.cancelled, max_person_letters=service.PERSON_LETTERS_IN_TUI)
+
+        self.start("Reading the roster, then writing letters…", job)
+
+    def finished(self, files: list[service.GeneratedFile]) -> None:
         letters = len({f.notification.reference for f in files})
         shown = "\n".join(f"• {f.path.name}" for f in files[:4])
         more = f"\n… and {len(files) - 4} more" if len(files) > 4 else ""
-        self.query_one("#generate-result", Static).update(
+        self.query_one("#work-result", Static).update(
             f"✓ Wrote {len(files)} {'file' if len(files) == 1 else 'files'} ({letters} "
-            f"{'letter' if letters == 1 else 'letters'}) to {folder.expanduser()}:\n{shown}{more}")
-        self.query_one("#run", Button).label = "Done (ctrl+s or escape)"
+            f"{'letter' if letters == 1 else 'letters'}) to {self.folder.expanduser()}:\n{shown}{more}")
         self.query_one("#dialog", VerticalScroll).scroll_end(animate=False)
 
-    def action_cancel(self) -> None:
-        self.dismiss(self.done or None)
+    def failed(self, message: str) -> None:
+        self.query_one("#f-folder", Field).show(message)
 
 
 class SentDialog(_NotificationDialog):

@@ -8,7 +8,6 @@ ordinary residence is disputed is marked with * and the summary says when the re
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -21,6 +20,7 @@ from contingency.ledger import Claim, ClaimKind, ClaimStatus
 from contingency.rules import costs as cost_rules
 from contingency.rules.costs import AGE_BUCKETS, format_pounds
 from contingency.rules.times import format_local
+from contingency.rules.words import plural
 from contingency.services import claim_documents as documents
 from contingency.services import claims as service
 from contingency.services.costs import pounds
@@ -124,7 +124,7 @@ class ClaimsView(Vertical):
         if disputes:
             first = disputes[0]
             body = self.store.authorities.get(first.authority_ref.partition(":")[2])
-            lines.append(f"* OR DISPUTE ({len(marked)} {'claim' if len(marked) == 1 else 'claims'}): "
+            lines.append(f"* OR DISPUTE ({plural(len(marked), 'claim')}): "
                          f"{body.nice_name if body else first.authority_name} {service.referral_words(first, today)}"
                          + (f"; {len(disputes) - 1} more" if len(disputes) > 1 else ""))
         return "\n".join(lines)
@@ -233,7 +233,7 @@ class ClaimsView(Vertical):
             total = sum(c.total_pence for c in result.claims)
             left = sum(result.left_out.values())
             return (f"{len(result.claims)} draft claims, {format_pounds(total)}"
-                    + (f"; {left} lines left out (already claimed or outside the period)" if left else ""))
+                    + (f"; {plural(left, 'line')} left out (already claimed or outside the period)" if left else ""))
 
         self._form("Build claims from the ledger", [Ask("period", "Period (blank = all)",
                                                         placeholder="01/11/2026..30/11/2026")], act,
@@ -312,24 +312,11 @@ class ClaimsView(Vertical):
                    button="Write off")
 
     def action_documents(self) -> None:
-        claim = None if self.by_body else self.selected()
-        folder = f"~/contingency-claims/INC{self.incident_id}"
-        scope = [(f"This claim: {claim.reference}", "one")] if claim else []
+        from contingency.tui.screens.claim_documents_dialog import ClaimDocumentsDialog
 
-        def act(values: dict) -> str:
-            refs = [claim.reference] if claim and values["scope"] == "one" else None
-            files = documents.export(self.store, self.incident_id, Path(str(values["folder"]) or folder), refs)
-            if not files:
-                raise BadInput("there are no claims to write yet: b builds them")
-            return f"{documents.summary(files)} written to {files[0].path.parent}"
-
-        hint = "Letter and schedule as PDF and DOCX, and a CSV for finance (pence and pounds), for each claim."
-        if self.store.is_exercise:
-            hint += " Every file says EXERCISE – NOT A REAL INCIDENT."
-        self._form("Claim documents", [Ask("folder", "Folder", value=folder),
-                                       Ask("scope", "Which", kind="select",
-                                           options=(*scope, ("Every claim not written off", "all")))],
-                   act, hint=hint, button="Write")
+        # Many claims make many PDFs: written in a thread with a count, so the screen never freezes.
+        claim = None if self.by_body else (self.store.claims.get(int(k)) if (k := self._selected_key()) else None)
+        self.app.push_screen(ClaimDocumentsDialog(self.incident_id, claim), lambda _: self.reload())
 
     def action_or_dispute(self) -> None:
         claim = None if self.by_body else (self.store.claims.get(int(k)) if (k := self._selected_key()) else None)
@@ -357,7 +344,7 @@ def claim_text(store: Store, claim: Claim, today: date) -> str:
     text = [
         f"{claim.kind.value.capitalize()} to {claim.recipient_name} · {claim.status.value} · "
         f"{service.age_words(claim, today)}" + (" · EXERCISE – NOT A REAL INCIDENT" if claim.exercise else ""),
-        f"Period {claim.period_start:%d/%m/%Y} to {claim.period_end:%d/%m/%Y} · {len(lines)} lines",
+        f"Period {claim.period_start:%d/%m/%Y} to {claim.period_end:%d/%m/%Y} · {plural(len(lines), 'line')}",
         f"Total {format_pounds(claim.total_pence)} · paid {format_pounds(claim.paid_pence)} · written off "
         f"{format_pounds(claim.written_off_pence)} · balance {format_pounds(claim.balance_pence)}",
     ]

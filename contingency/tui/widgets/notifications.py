@@ -1,23 +1,34 @@
 """The incident's notifications: every body and person to tell, with people count, status and reply-by.
 
 Words carry the state (NOT SENT, OUT OF DATE, OVERDUE 5h 10m), colour only repeats it. Keys act on
-the selected letter: preview, generate, mark sent, acknowledgement, chase.
+the selected letter: preview, generate, mark sent, acknowledgement, chase; a key that does not apply to
+it is greyed out and the line above the table says why. Bringing the register up to date with a big
+roster takes seconds, so it runs in a thread while the section shows how far it has got.
 """
 
 from __future__ import annotations
 
+import threading
+
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState
 
 from contingency.notification import HeldBack, Notification, NotificationKind
-from contingency.rules.notifications import state_words
-from contingency.rules.times import format_local
+from contingency.notification import NotificationStatus as S
+from contingency.rules import notifications as rules
+from contingency.rules.notifications import reply_by_words, reply_within, state_words
+from contingency.rules.words import plural
 from contingency.services import notifications as service
 from contingency.services.errors import BadInput
+from contingency.services.progress import Cancelled
 from contingency.store import Store
+from contingency.store.people import RosterQuery
+from contingency.tui.widgets.work import ProgressLine, Reporter, WorkProgress, own_store
 
 
 def short_name(store: Store, notification: Notification) -> str:
@@ -45,6 +56,7 @@ class NotificationsView(Vertical):
     DEFAULT_CSS = """
     NotificationsView { height: 1fr; }
     NotificationsView #notify-summary { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
+    NotificationsView #notify-hint { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     NotificationsView DataTable { height: 1fr; }
     """
 
@@ -52,8 +64,12 @@ class NotificationsView(Vertical):
         Binding("v", "preview", "Preview", id="notify-preview", tooltip="Read the letter as it will be written"),
         Binding("g", "generate", "Generate", id="notify-generate", tooltip="Write the letter(s) as PDF and DOCX"),
         Binding("m", "mark_sent", "Sent", id="notify-sent", tooltip="Record that the letter was sent, and how"),
-        Binding("a", "acknowledge", "Reply", id="notify-ack", tooltip="Record the recipient's acknowledgement"),
+        Binding("a", "acknowledge", "Reply", id="notify-ack",
+                tooltip="Record the recipient's reply (also one that came by phone before we wrote)"),
         Binding("h", "chase", "Chase", id="notify-chase", tooltip="Record that an unanswered letter was chased"),
+        Binding("escape", "stop", "Stop", id="notify-stop", tooltip="Stop working out who to tell; nothing changes"),
+        Binding("r", "refresh", "Refresh", id="notify-refresh",
+                tooltip="Bring the letters up to date with the roster again"),
     ]
 
     PERSON_ROWS = 200  # the table is for working through bodies; 50,000 person letters are for `contingency letters`
@@ -64,9 +80,19 @@ class NotificationsView(Vertical):
         self.incident_id = incident_id
         self.synced_version = -1
         self.held: tuple[HeldBack, ...] = ()
+        self.shown: dict[int, Notification] = {}  # the listed letters, so key checks never touch the store
+        self.sync_worker: Worker | None = None
+        self.preview_worker: Worker | None = None
+        self.sync_version = -1
+        self.stale = False  # a sync was stopped or failed: r tries again
+        self._sync_stop = threading.Event()
+        self._sync_idle = threading.Event()  # the last sync thread has really finished, not just been abandoned
+        self._sync_idle.set()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="notify-summary", markup=False)
+        yield ProgressLine(id="notify-progress")
+        yield Static("", id="notify-hint", markup=False)
         yield DataTable(id="notify-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -81,36 +107,145 @@ class NotificationsView(Vertical):
         # The roster may have changed while this section was hidden; 50,000 people are read only when shown.
         self.reload()
 
-    def reload(self) -> None:
+    @property
+    def syncing(self) -> bool:
+        return self.sync_worker is not None
+
+    @property
+    def busy(self) -> bool:
+        return self.sync_worker is not None or self.preview_worker is not None
+
+    def reload(self, *, force: bool = False) -> None:
+        """Paint the register as it stands at once; if the roster moved on, bring it up to date in a thread
+        (seconds at 20,000 people) and paint again when that is done."""
+        if self.busy:
+            return
+        version = self.store.notifications.roster_version(self.incident_id)
+        if force or version != self.synced_version:
+            self._start_sync(version)
+            return
+        self._paint()
+
+    def _start_sync(self, version: int) -> None:
+        if not self._sync_idle.is_set():  # an abandoned sync is still finishing its write: never two at once
+            self.set_timer(0.2, lambda: self.reload(force=True))
+            return
+        total = self.store.people.count(RosterQuery(self.incident_id))
+        self.stale = False
+        self.sync_version = version
+        self._sync_stop = threading.Event()
+        self._sync_idle.clear()
+        self.query_one("#notify-progress", ProgressLine).begin("Working out who to tell…", total)
+        self.query_one("#notify-summary", Static).update(
+            f"Bringing the letters up to date with the roster ({total:,} people)" if self.shown else "")
+        reporter = Reporter(self, "sync", self._sync_stop)
+        store, incident_id, idle = self.store, self.incident_id, self._sync_idle
+
+        def run() -> service.SyncResult:
+            try:
+                with own_store(store) as mine:
+                    return service.sync(mine, incident_id, progress=reporter.progress, cancelled=reporter.cancelled)
+            finally:
+                idle.set()
+
+        self.sync_worker = self.run_worker(run, thread=True, exit_on_error=False, group="notify-sync")
+        self.refresh_bindings()
+
+    def on_work_progress(self, message: WorkProgress) -> None:
+        message.stop()
+        if self.busy:
+            self.query_one("#notify-progress", ProgressLine).advance(message.done, message.total)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if event.worker is self.preview_worker:
+            self._previewed(event)
+            return
+        if event.worker is not self.sync_worker:
+            return
+        self.sync_worker = None
+        self.query_one("#notify-progress", ProgressLine).end()
+        error = event.worker.error
+        if event.state is WorkerState.SUCCESS:
+            self.held = event.worker.result.held
+            self.synced_version = self.sync_version
+            self._paint()
+        else:
+            self.stale = True
+            self._paint()
+            why = str(error) if isinstance(error, (BadInput, Cancelled)) else f"it did not finish: {error}"
+            self.query_one("#notify-summary", Static).update(f"Stopped: {why}. r tries again.")
+        self.refresh_bindings()
+
+    def _paint(self) -> None:
         table = self.query_one("#notify-table", DataTable)
         selected = self.selected_id()
-        version = self.store.notifications.roster_version(self.incident_id)
-        if version != self.synced_version:  # reading a big roster takes seconds: only when it changed
-            try:
-                self.held = service.sync(self.store, self.incident_id).held
-            except BadInput as exc:
-                self.query_one("#notify-summary", Static).update(str(exc))
-                return
-            self.synced_version = version
         now = self.store.clock()
-        notifications = self.store.notifications.latest(self.incident_id)
-        bodies = [n for n in notifications if n.kind is not NotificationKind.PERSON]
-        persons = [n for n in notifications if n.kind is NotificationKind.PERSON]
+        bodies, persons, person_count = self.store.notifications.listing(self.incident_id, self.PERSON_ROWS)
         table.clear()
-        for n in bodies + persons[: self.PERSON_ROWS]:
+        self.shown = {}
+        for n in bodies + persons:
             people = "counts" if n.kind is NotificationKind.CQC else str(len(n.people))
-            # Until a letter is generated its reply-by time is not yet set in ink.
-            reply = format_local(n.reply_by, now=now) if n.reply_by and n.issued_at else "-"
-            table.add_row(short_name(self.store, n), people, n.status.value, reply, _styled(state_words(n, now)),
-                          key=str(n.id))
-        lines = [(f"{len(bodies)} bodies and {len(persons):,} people to tell; each body hears only about "
+            table.add_row(short_name(self.store, n), people, n.status.value, reply_by_words(n, now),
+                          _styled(state_words(n, now)), key=str(n.id))
+            self.shown[n.id] = n
+        lines = [(f"{plural(len(bodies), 'body', 'bodies')} and {plural(person_count, 'person', 'people')} to tell; each body hears only about "
                   "its own people")]
-        if len(persons) > self.PERSON_ROWS:
-            lines[0] += f" ({len(persons) - self.PERSON_ROWS:,} person letters not listed: 'contingency letters')"
+        if person_count > len(persons):
+            lines[0] += f" ({person_count - len(persons):,} person letters not listed: 'contingency letters')"
         lines += [f"HELD BACK {h.name}: {h.reason}" for h in self.held]
         self.query_one("#notify-summary", Static).update("\n".join(lines))
         if selected is not None and str(selected) in [str(k.value) for k in table.rows]:
             table.move_cursor(row=table.get_row_index(str(selected)))
+        self._selection_changed()
+
+    @on(DataTable.RowHighlighted, "#notify-table")
+    def _selection_changed(self) -> None:
+        self.query_one("#notify-hint", Static).update(self._hint(self.current()))
+        self.refresh_bindings()
+
+    def _hint(self, n: Notification | None) -> str:
+        """What the keys can do for this letter now, so a greyed-out key is never a mystery."""
+        if n is None:
+            return ""
+        within = reply_within(n.kind)
+        if n.out_of_date:
+            return "Out of date: the roster changed since it was generated. g makes the new version to send."
+        if n.status is S.DRAFT:
+            return (f"Not generated yet: g generates it; m once it is sent"
+                    f"{f' (the {within} to reply start then)' if within else ''}; a records a reply by phone.")
+        if n.status is S.GENERATED:
+            return (f"Generated, not sent: send it, then m records how and when"
+                    f"{f' ({within} to reply from then)' if within else ''}. a records a reply by phone.")
+        if n.status is S.ACKNOWLEDGED and n.sent_at is None:
+            unsent = "g then m to send it for the record" if n.issued_at is None else "m records sending it"
+            return f"Replied before our letter went: {n.reply_summary}. {unsent}."
+        if n.status is S.ACKNOWLEDGED:
+            return f"Replied: {n.reply_summary}"
+        if n.status in (S.SENT, S.CHASED):
+            return f"Sent by {n.sent_channel}. a records the reply; h a chase."
+        return "Closed: nothing more is expected."
+
+    def current(self) -> Notification | None:
+        found = self.selected_id()
+        return self.shown.get(found) if found is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.busy  # otherwise escape goes back, as everywhere
+        if action == "refresh":
+            return self.stale  # hidden unless a sync was stopped
+        if action not in ("preview", "generate", "mark_sent", "acknowledge", "chase"):
+            return True
+        n = self.current()
+        if self.busy or n is None:
+            return None  # shown greyed: the letters are being brought up to date
+        checks = {"mark_sent": rules.check_send, "acknowledge": rules.check_acknowledge,
+                  "chase": lambda x: rules.check_reply(x, "chased")}
+        if action in checks and rules.refusal(checks[action], n) is not None:
+            return None
+        return True
 
     def selected_id(self) -> int | None:
         table = self.query_one("#notify-table", DataTable)
@@ -131,18 +266,46 @@ class NotificationsView(Vertical):
 
     # --- actions ------------------------------------------------------------------------------------
 
+    def action_stop(self) -> None:
+        self._sync_stop.set()
+        self.query_one("#notify-progress", ProgressLine).stopping()
+
+    def action_refresh(self) -> None:
+        self.reload(force=True)
+
     def action_preview(self) -> None:
+        notification = self.selected()
+        if notification is None or self.busy:
+            return
+        # The preview reads the whole roster, seconds at 20,000 people: in a thread, like the sync.
+        self._sync_stop = threading.Event()
+        reporter = Reporter(self, "preview", self._sync_stop)
+        store, incident_id = self.store, self.incident_id
+        total = self.store.people.count(RosterQuery(incident_id))
+
+        def run() -> tuple[Notification, str]:
+            with own_store(store) as mine:
+                return notification, service.preview(mine, incident_id, notification.reference,
+                                                     progress=reporter.progress, cancelled=reporter.cancelled)
+
+        self.query_one("#notify-progress", ProgressLine).begin(f"Preparing {notification.reference}…", total)
+        self.preview_worker = self.run_worker(run, thread=True, exit_on_error=False, group="notify-preview")
+        self.refresh_bindings()
+
+    def _previewed(self, event: Worker.StateChanged) -> None:
         from contingency.tui.screens.notify_dialogs import PreviewDialog
 
-        notification = self.selected()
-        if notification is None:
-            return
-        try:
-            text = service.preview(self.store, self.incident_id, notification.reference)
-        except BadInput as exc:
-            self.app.notify(str(exc), title="Cannot preview", severity="error", timeout=10)
-            return
-        self.app.push_screen(PreviewDialog(notification, text))
+        self.preview_worker = None
+        self.query_one("#notify-progress", ProgressLine).end()
+        self.refresh_bindings()
+        if event.state is WorkerState.SUCCESS:
+            notification, text = event.worker.result
+            self.app.push_screen(PreviewDialog(notification, text))
+        elif isinstance(event.worker.error, BadInput):
+            self.app.notify(str(event.worker.error), title="Cannot preview", severity="error", timeout=10)
+        elif event.worker.error is not None and not isinstance(event.worker.error, Cancelled):
+            self.app.notify(f"the preview did not finish: {event.worker.error}", title="Cannot preview",
+                            severity="error", timeout=10)
 
     def action_generate(self) -> None:
         from contingency.tui.screens.notify_dialogs import GenerateDialog
