@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from contingency.rules.times import BadDate, parse_local_datetime
+from contingency.rules.times import BadDate, format_local, parse_local_datetime
+from contingency.services.decisions import (
+    decision_times,
+    record_decision,
+    why_reason_needed,
+)
 from contingency.services.errors import BadInput
+from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
 
@@ -50,6 +58,7 @@ class ChoiceWithReason(Dialog):
         reason = self.query_one("#reason", Input).value.strip()
         if self.reason_required and not reason:
             self.query_one("#f-reason", Field).show("a reason is needed: it is kept in the log")
+            self.focus_first_error()
             return
         detail = self.query_one("#detail", Input).value.strip() if self.detail_label else ""
         self.dismiss((str(self.query_one("#choice", Select).value), reason, detail))
@@ -59,6 +68,10 @@ class DecisionDialog(Dialog):
     """A JESIP-style decision entry: decision, options considered, rationale, powers, when decided."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record the decision")]
+    HELP = ("A decision entry is never edited. Give when it was decided if it was not just now; an entry logged "
+            "over an hour late, or dated before the incident was opened, needs a reason.")
+    FIELDS = {"decision": "f-decision", "rationale": "f-rationale", "decided_at": "f-decided-at",
+              "late_reason": "f-late"}
 
     def __init__(self, incident_id: int) -> None:
         super().__init__()
@@ -76,41 +89,69 @@ class DecisionDialog(Dialog):
             yield Field("Powers relied on", Input(id="powers", placeholder="e.g. Care Act 2014 s.48(2)"))
             yield Field("When decided (blank = now)", Input(id="decided-at", placeholder="e.g. 01:55"),
                         id="f-decided-at")
-            yield Field("If logged late, why", Input(id="late"))
+            yield Field("Reason for the timing", Input(id="late", placeholder="only if asked"), id="f-late")
             yield Button("Record (ctrl+s)", variant="primary", id="save")
 
     def on_mount(self) -> None:
         self.query_one("#decision", Input).focus()
 
-    @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
-        decision = self.query_one("#decision", Input).value.strip()
-        rationale = self.query_one("#rationale", TextArea).text.strip()
+    def _decided_at(self) -> datetime:
         when_text = self.query_one("#decided-at", Input).value.strip()
         now = self.capp.clock()
-        ok = True
-        for field_id, value, message in (("f-decision", decision, "say what was decided"),
-                                         ("f-rationale", rationale, "say why: the rationale is required")):
-            self.query_one(f"#{field_id}", Field).show(None if value else message)
-            ok = ok and bool(value)
+        return parse_local_datetime(when_text, now=now) if when_text else now
+
+    @on(Input.Changed, "#decided-at")
+    def check_when(self) -> None:
+        """Both times as soon as the time reads, and whether the timing needs a reason, before saving."""
+        now = self.capp.clock()
+        when_field, late_field = self.query_one("#f-decided-at", Field), self.query_one("#f-late", Field)
         try:
-            decided_at = parse_local_datetime(when_text, now=now) if when_text else now
+            decided_at = self._decided_at()
         except BadDate as exc:
-            self.query_one("#f-decided-at", Field).show(str(exc))
+            when_field.show(plain(exc, sentence=False))
             return
-        if not ok:
-            return
-        late = self.query_one("#late", Input).value.strip()
-        if (now - decided_at).total_seconds() > 3600 and not late:
-            self.query_one("#f-decided-at", Field).show("logged over an hour after deciding: say why below")
+        when_field.show(None, f"decided {format_local(decided_at, now=now)} · recorded {format_local(now, now=now)}")
+        why = why_reason_needed(decided_at, now, self.store.incidents.get(self.incident_id).opened_at)
+        late_field.hint = f"needed: {why}" if why else ""
+        if not late_field.has_error:
+            late_field.show(None)
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        try:
+            decided_at = self._decided_at()
+        except BadDate as exc:
+            self.query_one("#f-decided-at", Field).show(plain(exc, sentence=False))
+            self.focus_first_error()
             return
         options = tuple(o.strip() for o in self.query_one("#options", Input).value.split(";") if o.strip())
         try:
-            entry = self.store.decisions.add(
-                incident_id=self.incident_id, decision=decision, rationale=rationale, decided_at=decided_at,
-                options=options, powers=self.query_one("#powers", Input).value.strip(), late_reason=late)
+            entry = record_decision(
+                self.store, self.incident_id, decision=self.query_one("#decision", Input).value,
+                rationale=self.query_one("#rationale", TextArea).text, decided_at=decided_at, options=options,
+                powers=self.query_one("#powers", Input).value, late_reason=self.query_one("#late", Input).value)
         except BadInput as exc:
-            self.capp.report(exc)
+            self.place_error(exc, self.FIELDS)
             return
-        self.notify(f"Decision {entry.id} recorded")
+        self.notify(f"Decision {entry.id} recorded: {decision_times(entry, self.capp.clock())}", markup=False)
         self.dismiss(entry.id)
+
+
+def decision_log_text(store, incident_id: int, now: datetime) -> str:
+    """Every decision entry with both its times, for a read-only view (see money_dialogs.DetailDialog)."""
+    entries = store.decisions.for_incident(incident_id)
+    if not entries:
+        return "No decisions recorded yet: d records one."
+    lines: list[str] = []
+    for entry in entries:
+        lines += [f"{entry.id}. {entry.decision}", f"   {decision_times(entry, now)} · by {entry.author}",
+                  f"   why: {entry.rationale}"]
+        if entry.options:
+            lines.append(f"   options considered: {'; '.join(entry.options)}")
+        if entry.powers:
+            lines.append(f"   powers: {entry.powers}")
+        if entry.corrects:
+            lines.append(f"   corrects decision {entry.corrects}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+

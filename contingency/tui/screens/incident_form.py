@@ -7,7 +7,7 @@ from datetime import date, datetime
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from contingency.models import Incident, ServiceKind
@@ -25,10 +25,14 @@ from contingency.services.incidents import (
     classify_for,
     open_incident,
 )
+from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
-from contingency.tui.widgets.fields import Field
+from contingency.tui.widgets.fields import Field, TickBox
 
-EVENT_OPTIONS = [(f"{e.title} ({e.citation})", e.key) for e in EVENTS]
+# The title alone in the list: with its citation it ran to three lines at 80 columns. The citation is shown
+# beneath the choice instead.
+EVENT_OPTIONS = [(e.title, e.key) for e in EVENTS]
+CITATIONS = {e.key: e.citation for e in EVENTS}
 SERVICE_OPTIONS = [(k.label, k.value) for k in ServiceKind]
 
 
@@ -57,13 +61,13 @@ class IncidentForm(Dialog):
             yield Field("Where the service was carried on (council)",
                         Input(value=facts.area_code if facts else self._our_code(), id="area"),
                         hint="For home care: where people live, not the agency's office", id="f-area")
-            yield Field("What happened (trigger)", Select(EVENT_OPTIONS, value=facts.event_key if facts else
-                                                          "administration", allow_blank=False, id="event"))
-            with Horizontal(classes="row"):
-                yield Checkbox("Someone is carrying the service on", value=facts.continuing if facts else False,
-                               id="continuing")
-                yield Checkbox("Not a regulated activity", value=not facts.regulated if facts else False,
-                               id="not-regulated")
+            event = facts.event_key if facts else "administration"
+            yield Field("What happened (trigger)", Select(EVENT_OPTIONS, value=event, allow_blank=False, id="event"),
+                        hint=CITATIONS[event], id="f-event", stacked=True)
+            yield TickBox("Someone is carrying the service on", value=facts.continuing if facts else False,
+                           id="continuing", compact=True)
+            yield TickBox("Not a regulated activity", value=not facts.regulated if facts else False,
+                           id="not-regulated", compact=True)
             yield Field("When we became aware (the duty starts here)",
                         Input(value=format_local(facts.aware_at if facts else now), id="aware-at"),
                         hint="e.g. 01:40 or 23/11/2026 01:40", id="f-aware-at")
@@ -88,6 +92,12 @@ class IncidentForm(Dialog):
         self.query_one("#provider", Input).focus()
         self.preview()
 
+    @on(Select.Changed, "#event")
+    def show_citation(self) -> None:
+        field = self.query_one("#f-event", Field)
+        field.hint = CITATIONS.get(str(self.query_one("#event", Select).value), "")
+        field.show(None)
+
     @on(Input.Changed)
     @on(Select.Changed)
     @on(Checkbox.Changed)
@@ -96,7 +106,7 @@ class IncidentForm(Dialog):
         try:
             facts = self._facts(quiet=False)
         except BadInput as exc:
-            preview.update(f"Classification: not yet: {exc}")
+            preview.update(f"Classification: not yet: {plain(exc)}")
             return
         result = classify_for(self.store, facts)
         preview.update("Classification: " + result.classification.label + "\n" +
@@ -160,11 +170,14 @@ class IncidentForm(Dialog):
                 reason = self._value("reason").strip()
                 if not reason:
                     self.query_one("#f-reason", Field).show("say why the facts are changing; it goes in the log")
+                    self.focus_first_error()
                     return
                 changes = {k: v for k, v in facts.model_dump().items() if getattr(self.incident.facts, k) != v}
                 incident = change_facts(self.store, self.incident.id, reason=reason, **changes)
         except BadInput as exc:
-            self.capp.report(exc)
+            if self.query(".-error"):
+                self.focus_first_error()
+            self.place_error(exc, {"area": "f-area"})
             return
         self.notify(f"Incident {incident.id}: {incident.classification.label}")
         self.dismiss(incident.id)

@@ -7,14 +7,16 @@ shown inside the dialog in words and nothing typed is lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from textwrap import shorten
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from contingency.ledger import Category, Unit
@@ -22,8 +24,10 @@ from contingency.rules.costs import format_pounds, format_quantity, how_total
 from contingency.rules.times import LONDON, BadDate, parse_uk_date
 from contingency.services import costs as cost_service
 from contingency.services.errors import BadInput
+from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
-from contingency.tui.widgets.fields import Field
+from contingency.tui.widgets.fields import Field, TickBox
+from contingency.tui.widgets.person_picker import PersonPicker
 
 
 def read_date(text: str, today: date, what: str) -> date:
@@ -71,7 +75,7 @@ class ActionDialog(Dialog):
                 yield Static(self.hint, classes="hint", markup=False)
             for ask in self.asks:
                 if ask.kind == "check":
-                    yield Checkbox(ask.label, id=ask.key, compact=True)
+                    yield TickBox(ask.label, id=ask.key, compact=True)
                 elif ask.kind == "select":
                     yield Field(ask.label, Select(ask.options, allow_blank=False, id=ask.key,
                                                   value=ask.value or ask.options[0][1]))
@@ -103,7 +107,7 @@ class ActionDialog(Dialog):
         try:
             message = self.act(self.values())
         except BadInput as exc:
-            self.query_one("#dialog-error", Static).update(f"✗ {exc}")
+            self.query_one("#dialog-error", Static).update(f"✗ {plain(exc)}")
             return
         self.notify(message, title="Saved", timeout=8, markup=False)
         self.dismiss(True)
@@ -151,8 +155,11 @@ class AddCostDialog(Dialog):
 
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record the cost line")]
     DEFAULT_CSS = """
-    AddCostDialog #live-total { margin: 0 0 1 0; text-style: bold; }
+    AddCostDialog #dialog { height: 90%; }
+    AddCostDialog #cost-fields { height: 1fr; }
+    AddCostDialog #live-total { height: auto; max-height: 3; text-style: bold; border-top: solid $primary; }
     AddCostDialog #live-total.-error { color: $error; }
+    AddCostDialog PersonPicker { margin: 0 0 1 0; }
     """
     HELP = ("Money in pounds (stored in pence). Weekly rates are pro rata by day over the period; the total is "
             "rounded once, half up to the penny; shares are equal, leftover pennies to the lowest person ids.")
@@ -166,43 +173,52 @@ class AddCostDialog(Dialog):
         yield from self.compose_chrome()
         incident = self.store.incidents.get(self.incident_id)
         aware = incident.facts.aware_at.astimezone(LONDON).date()
-        decisions = [(f"{d.id}: {d.decision[:56]}", str(d.id)) for d in reversed(self.store.decisions.for_incident(
-            self.incident_id))]
-        with VerticalScroll(id="dialog"):
+        # Cut at a word, never through one: the select shows a single line.
+        decisions = [(f"{d.id}: {shorten(d.decision, 42, placeholder='…')}", str(d.id))
+                     for d in reversed(self.store.decisions.for_incident(self.incident_id))]
+        preset = self.people_text.strip()
+        with Vertical(id="dialog"):
             yield Static("Add a cost line", classes="dialog-title")
+            with VerticalScroll(id="cost-fields"):
+                yield from self._fields(preset, aware, decisions)
+            # Below the scrolling fields, so the total and the reason it cannot be saved stay in view however
+            # far down the form the officer is (docked inside the scroll, it hid the focused field).
             yield Static("", id="live-total", markup=False)
-            yield Field("People (ids, or all)", Input(self.people_text, placeholder="e.g. 12, 15 or all", id="people"),
-                        id="f-people", hint="shared equally between them")
-            yield Field("Supplier", Input(id="supplier", placeholder="agency, home, taxi firm, in-house"),
-                        id="f-supplier")
-            yield Field("Category", Select([(c.label, c.value) for c in Category], allow_blank=False,
-                                           value=Category.CARE_HOME_PLACEMENT.value, id="category"))
-            yield Field("Description", Input(id="description", placeholder="e.g. interim placement, Oakfield"))
-            yield Field("Unit", Select([(u.label, u.value) for u in Unit], allow_blank=False,
-                                       value=Unit.PER_WEEK.value, id="unit"), id="f-unit",
-                        hint=UNIT_HINTS[Unit.PER_WEEK])
-            yield Field("Rate (£)", Input(id="rate", placeholder="e.g. 1050 or 28.50"), id="f-rate")
-            yield Field("Quantity", Input(id="quantity", placeholder="hours, visits, items (default 1)"),
-                        id="f-quantity")
-            yield Field("From (day first)", Input(f"{aware:%d/%m/%Y}", id="start"), id="f-start")
-            yield Field("To (blank = same day)", Input(id="end", placeholder="e.g. 20/12/2026"), id="f-end")
-            yield Checkbox("s.49 people: needs the Welsh, Scottish or NI body did not arrange (s.49(3)(d))",
-                           id="not-arranged", compact=True)
-            yield Field("Authorised by", Select([("A new decision (type it below)", NEW_DECISION), *decisions],
-                                                allow_blank=False, value=NEW_DECISION, id="decision"))
-            yield Field("Decision", Input(id="decision-text"), id="f-decision-text")
-            yield Field("Rationale", Input(id="rationale"), id="f-rationale")
-            yield Button("Record (ctrl+s)", variant="primary", id="save")
+
+    def _fields(self, preset: str, aware: date, decisions: list[tuple[str, str]]) -> ComposeResult:
+        yield PersonPicker(self.store, self.incident_id, label="People (shared equally)",
+                           everyone=preset.lower() == "all",
+                           chosen=[] if preset.lower() == "all" else _ids(preset), id="people")
+        yield Field("Supplier", Input(id="supplier", placeholder="agency, home, taxi firm, in-house"),
+                    id="f-supplier")
+        yield Field("Category", Select([(c.label, c.value) for c in Category], allow_blank=False,
+                                       value=Category.CARE_HOME_PLACEMENT.value, id="category"))
+        yield Field("Description", Input(id="description", placeholder="e.g. interim placement, Oakfield"))
+        yield Field("Unit", Select([(u.label, u.value) for u in Unit], allow_blank=False,
+                                   value=Unit.PER_WEEK.value, id="unit"), id="f-unit",
+                    hint=UNIT_HINTS[Unit.PER_WEEK])
+        yield Field("Rate (£)", Input(id="rate", placeholder="e.g. 1050 or 28.50"), id="f-rate")
+        yield Field("Quantity", Input(id="quantity", placeholder="hours, visits, items (default 1)"),
+                    id="f-quantity")
+        yield Field("From (day first)", Input(f"{aware:%d/%m/%Y}", id="start"), id="f-start")
+        yield Field("To (blank = same day)", Input(id="end", placeholder="e.g. 20/12/2026"), id="f-end")
+        yield TickBox("s.49 people: needs the Welsh, Scottish or NI body did not arrange (s.49(3)(d))",
+                       id="not-arranged", compact=True)
+        yield Field("Authorised by", Select([("A new decision (type it below)", NEW_DECISION), *decisions],
+                                            allow_blank=False, value=NEW_DECISION, id="decision"))
+        yield Field("Decision", Input(id="decision-text"), id="f-decision-text")
+        yield Field("Rationale", Input(id="rationale"), id="f-rationale")
+        yield Button("Record (ctrl+s)", variant="primary", id="save")
 
     def on_mount(self) -> None:
-        self.query_one("#people" if not self.people_text else "#supplier", Input).focus()
+        self.query_one("#picker-search" if not self.people_text else "#supplier", Input).focus()
         self._recalculate()
 
     def _people(self) -> list[int]:
-        text = self.query_one("#people", Input).value.strip()
-        if text.lower() == "all":
-            return self.store.people.ids(self.incident_id)
-        return cost_service.parse_people([text])
+        people = self.query_one(PersonPicker).chosen_ids()
+        if not people:
+            raise BadInput("choose who it is for: type a name in People")
+        return people
 
     def _period(self) -> tuple[date, date]:
         today = self.capp.clock().astimezone(LONDON).date()
@@ -225,6 +241,7 @@ class AddCostDialog(Dialog):
     @on(Input.Changed)
     @on(Select.Changed)
     @on(Checkbox.Changed)
+    @on(PersonPicker.Changed)
     def _recalculate(self) -> None:
         unit_field = self.query_one("#f-unit", Field)
         unit_field.hint = UNIT_HINTS[Unit(str(self.query_one("#unit", Select).value))]
@@ -236,7 +253,7 @@ class AddCostDialog(Dialog):
         try:
             draft, people = self._draft()
         except BadInput as exc:
-            total.update(f"Total: ✗ {exc}")
+            total.update(f"Total: ✗ {plain(exc)}")
             total.set_class(True, "-error")
             return
         total.set_class(False, "-error")
@@ -259,12 +276,17 @@ class AddCostDialog(Dialog):
                 needs_not_arranged=self.query_one("#not-arranged", Checkbox).value)
         except BadInput as exc:
             total = self.query_one("#live-total", Static)
-            total.update(f"Not saved: ✗ {exc}")
+            total.update(f"Not saved: ✗ {plain(exc)}")
             total.set_class(True, "-error")
             return
         self.notify(f"Cost line {line.id}: {format_pounds(line.total_pence)} recorded "
                     f"(decision {line.decision_id})", title="Saved")
         self.dismiss(line.id)
+
+
+def _ids(text: str) -> list[int]:
+    """Ids handed in by the screen that opened the form (the ledger's person filter)."""
+    return [int(i) for i in re.findall(r"\d+", text)]
 
 
 def _total_words(draft: cost_service.Draft, people: int) -> str:

@@ -115,10 +115,7 @@ class PersonForm(Dialog):
             else:
                 person = edit_person(self.store, self.person.id, changes, reason=reason)
         except BadInput as exc:
-            field = str(exc).split(":", 1)[0]
-            if self.query(f"#f-{field}"):
-                self.query_one(f"#f-{field}", Field).show(str(exc).split(":", 1)[1].strip())
-            self.capp.report(exc)
+            self.place_error(exc, {field: f"f-{field}" for field in self.fields})
             return
         self.notify(f"Saved {person.facts.display_name}: basis {person.determination.basis.label}")
         self.dismiss(person.id)

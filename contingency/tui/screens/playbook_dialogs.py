@@ -18,6 +18,7 @@ from contingency.engine.runs import Answer, required_evidence
 from contingency.engine.words import item_label
 from contingency.services import playbooks as service
 from contingency.services.errors import BadInput
+from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
 
@@ -35,8 +36,12 @@ class _StepDialog(Dialog):
     def compose_heading(self, action: str) -> ComposeResult:
         yield Static(f"{action}: {item_label(self.item)}", classes="dialog-title", markup=False)
 
-    def show_error(self, error: str) -> None:
-        self.query_one("#dialog-error", Static).update(f"✗ {error}")
+    def show_error(self, error: object) -> None:
+        self.query_one("#dialog-error", Static).update(f"✗ {self.words(error)}")
+
+    def words(self, error: object) -> str:
+        """The service names steps by id; the officer knows them by title, and this dialog is about one."""
+        return plain(error, steps={self.item.step.id: self.item.step.title}, this_step=self.item.step.id)
 
     def saved(self, words: str) -> None:
         self.notify(words, title="Saved")
@@ -109,7 +114,7 @@ class CompleteStep(_StepDialog):
             item = service.complete(self.store, self.incident_id, self.item.step.id, self.answer(),
                                     person_id=self.item.person_id)
         except BadInput as exc:
-            self.show_error(str(exc))
+            self.show_error(exc)
             return
         self.saved(f"{self.item.step.title}: DONE")
         self.dismiss(item)
@@ -144,7 +149,7 @@ class ReasonStep(_StepDialog):
         try:
             item = record(self.store, self.incident_id, self.item.step.id, reason, person_id=self.item.person_id)
         except BadInput as exc:
-            self.query_one("#f-reason", Field).show(str(exc))
+            self.query_one("#f-reason", Field).show(self.words(exc))
             return
         self.saved(f"{self.item.step.title}: {'BLOCKED' if self.blocked else 'N/A'}")
         self.dismiss(item)
@@ -169,7 +174,7 @@ class NoteStep(_StepDialog):
             item = service.add_note(self.store, self.incident_id, self.item.step.id,
                                     self.query_one("#note", TextArea).text, person_id=self.item.person_id)
         except BadInput as exc:
-            self.query_one("#f-note", Field).show(str(exc))
+            self.query_one("#f-note", Field).show(self.words(exc))
             return
         self.saved("Note added")
         self.dismiss(item)

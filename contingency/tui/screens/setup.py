@@ -12,12 +12,15 @@ from contingency.rules.authorities import AuthorityNotResolved
 from contingency.services.errors import BadInput
 from contingency.services.setup import setup_council
 from contingency.tui.screens.base import Dialog
+from contingency.tui.widgets.banner import refresh_banners
 from contingency.tui.widgets.fields import Field
 
 
 class SetupScreen(Dialog):
     HELP = "Say which council this store belongs to. Everything later (whose area, who is 'home', who signs letters) reads from it."
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the council's details", priority=True)]
+
+    _officer_from_form: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -41,7 +44,7 @@ class SetupScreen(Dialog):
             self.notify("contingency needs your council before it can be used; press ctrl+q to quit",
                         severity="warning")
             return
-        self.dismiss(None)
+        super().action_cancel()
 
     @on(Input.Changed, "#authority")
     def check_authority(self, event: Input.Changed) -> None:
@@ -60,7 +63,11 @@ class SetupScreen(Dialog):
     def action_save(self) -> None:
         values = {name: self.query_one(f"#{name}", Input).value for name in
                   ("authority", "team", "officer", "address", "phone", "email")}
-        if not self.store.officer:
+        # A store opened with no officer takes the name typed here; kept in step with every attempt, so a
+        # name corrected after a refused save is the one the log records.
+        if self._officer_from_form is None:
+            self._officer_from_form = not self.store.officer
+        if self._officer_from_form:
             self.store.officer = values["officer"].strip()
         try:
             setup_council(self.store, **values)
@@ -68,7 +75,9 @@ class SetupScreen(Dialog):
             field_name = str(exc).split(":", 1)[0]
             if self.query(f"#f-{field_name}"):
                 self.query_one(f"#f-{field_name}", Field).show(str(exc).split(":", 1)[1].strip())
-            self.capp.report(exc)
+                self.focus_first_error()
+            self.report(exc)
             return
+        refresh_banners(self.app)
         self.notify("Council saved")
         self.dismiss(True)
