@@ -109,6 +109,17 @@ BASIS_LABELS = {
     Basis.NONE_YET: "none yet",
 }
 
+# The same bases in full, read after a count in the incident overview ("16 already ours (s.18 client)").
+BASIS_DESCRIPTIONS = {
+    Basis.S48: "s.48 duty",
+    Basis.S48_S49: "s.48 for a Welsh, Scottish or NI body (s.49)",
+    Basis.EXISTING_S18: "already ours (s.18 client)",
+    Basis.NHS_ICB: "NHS-funded (ICB)",
+    Basis.URGENT_S19: "urgent need (s.19(3))",
+    Basis.NOT_OUR_DUTY: "not our duty",
+    Basis.NONE_YET: "not yet worked out",
+}
+
 
 class ChargeRoute(StrEnum):
     S48_5 = "s48(5)"

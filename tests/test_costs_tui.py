@@ -14,7 +14,7 @@ from contingency.tui.screens.money_dialogs import (
 )
 from contingency.tui.widgets.claims import ClaimsView
 from contingency.tui.widgets.costs import CostsView
-from tests.tui_support import SIZE, demo_store
+from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 
 def cells(app, table_id: str, row: int) -> list[str]:
@@ -23,7 +23,7 @@ def cells(app, table_id: str, row: int) -> list[str]:
 
 
 async def open_section(pilot, key: str) -> None:
-    await pilot.press("enter")
+    await pilot.press(*OPEN_CARE_HOME)
     await pilot.pause()
     await pilot.press(key)
     await pilot.pause()
@@ -137,7 +137,7 @@ async def test_build_submit_and_pay_a_claim_from_the_keyboard(tmp_path):
 
 def test_the_costs_section_at_80x24(snap_compare, tmp_path, monkeypatch):
     monkeypatch.setattr(Input, "cursor_blink", False)
-    assert snap_compare(ContingencyApp(demo_store(tmp_path)), terminal_size=SIZE, press=["enter", "wait:200", "6",
+    assert snap_compare(ContingencyApp(demo_store(tmp_path)), terminal_size=SIZE, press=[*OPEN_CARE_HOME, "wait:200", "6",
                                                                                            "wait:300"])
 
 

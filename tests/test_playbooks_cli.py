@@ -13,7 +13,6 @@ from contingency.paths import resource_dir
 from tests.conftest import make_runner, ok
 
 
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("home")
@@ -55,7 +54,7 @@ def test_list_shows_the_valid_playbooks_and_the_invalid_files_with_their_problem
     (folder / "broken.toml").write_text(text.replace('id = "urgent-need"', 'id = "broken"').replace(
         'due = "+4h"', 'due = "+1w"', 1), "utf-8")
     result = ok(run("playbook", "list", env={"CONTINGENCY_PLAYBOOKS": str(folder)}))
-    assert "1 file(s) with problems (not loaded):" in result.stdout
+    assert "1 file with problems (not loaded):" in result.stdout
     assert f"{folder / 'broken.toml'}: step 'red-safe-tonight': due: '+1w' is not a due time" in result.stdout
     assert "s48-business-failure v1.0.0 (40 steps)" in result.stdout
 

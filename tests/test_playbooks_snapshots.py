@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from contingency.tui.app import ContingencyApp
-from tests.tui_support import SIZE, demo_store
+from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 
 @pytest.fixture(autouse=True)
@@ -19,4 +19,4 @@ def shipped_playbooks_only(monkeypatch):
 
 def test_playbook_section_of_the_care_home_incident(snap_compare, tmp_path):
     assert snap_compare(ContingencyApp(demo_store(tmp_path)), terminal_size=SIZE,
-                        press=["enter", "wait:200", "4", "wait:200"])
+                        press=[*OPEN_CARE_HOME, "wait:200", "4", "wait:200"])

@@ -15,7 +15,7 @@ from contingency.tui.screens.playbook_dialogs import CompleteStep, ReasonStep
 from contingency.tui.screens.whats_next import WhatsNextScreen
 from contingency.tui.widgets.incident_header import IncidentHeader
 from contingency.tui.widgets.playbook import PlaybookView
-from tests.tui_support import SIZE, demo_store
+from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def cursor_key(view: PlaybookView) -> str:
 
 
 async def open_playbook(pilot) -> PlaybookView:
-    await pilot.press("enter")  # the care-home incident
+    await pilot.press(*OPEN_CARE_HOME)
     await pilot.pause()
     await pilot.press("4")
     await pilot.pause()

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Input
 
 from contingency.tui.app import ContingencyApp
-from tests.tui_support import SIZE, demo_store
+from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 
 @pytest.fixture(autouse=True)
@@ -23,4 +23,4 @@ def test_home_screen(snap_compare, tmp_path):
 
 
 def test_roster_of_the_care_home_incident(snap_compare, tmp_path):
-    assert snap_compare(ContingencyApp(demo_store(tmp_path)), terminal_size=SIZE, press=["enter", "wait:200"])
+    assert snap_compare(ContingencyApp(demo_store(tmp_path)), terminal_size=SIZE, press=[*OPEN_CARE_HOME, "wait:200"])

@@ -14,7 +14,7 @@ from contingency.tui.screens.person import PersonScreen
 from contingency.tui.screens.person_form import PersonForm
 from contingency.tui.screens.setup import SetupScreen
 from contingency.tui.widgets.banner import EXERCISE_TEXT, StoreBanner
-from tests.tui_support import SIZE, demo_store
+from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 
 async def test_open_an_incident_through_the_form(store):
@@ -107,7 +107,7 @@ async def test_find_a_person_by_typing_and_fix_a_flagged_field(tmp_path):
     person = flagged[0]
     app = ContingencyApp(store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")  # the care-home incident
+        await pilot.press(*OPEN_CARE_HOME)
         await pilot.pause()
         await pilot.press("slash", *person.facts.last_name[:5], "space", *person.facts.first_name[:3])
         await pilot.pause()

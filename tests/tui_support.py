@@ -11,6 +11,9 @@ from contingency.store import Store
 
 DEMO_NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 SIZE = (80, 24)
+# Keys that open the demo's care-home incident from home: it is second, because Brightpath's home-care
+# incident is the more overdue at DEMO_NOW and home lists the most overdue first.
+OPEN_CARE_HOME = ("down", "enter")
 
 
 def demo_store(tmp_path: Path, people: int | None = None) -> Store:

@@ -22,6 +22,7 @@ from contingency.engine.runs import Answer, Run, StepItem, describe_evidence
 from contingency.engine.words import step_words, when_words
 from contingency.models import Classification
 from contingency.rules.times import format_elapsed, format_local, to_utc_iso
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.services.playbooks import EvidenceNeeded, IncidentPlaybook
 
@@ -78,11 +79,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                        "file": p.file} for p in playbooks],
         "invalid": [problem.as_json() for problem in problems],
     }
-    lines = [f"{p.id} v{p.version} ({len(p.steps)} steps) serves {', '.join(s.value for s in p.serves)}"
+    lines = [f"{p.id} v{p.version} ({plural(len(p.steps), 'step')}) serves {', '.join(s.value for s in p.serves)}"
              f"{'' if any(pid == p.id for pid in used.values()) else ' (not used: another playbook serves these)'}"
              f"\n  {p.title}\n  {p.file}" for p in playbooks]
     if problems:
-        lines.append(f"\n{len({p.file for p in problems})} file(s) with problems (not loaded):")
+        lines.append(f"\n{plural(len({p.file for p in problems}), 'file')} with problems (not loaded):")
         lines += [f"  {problem}" for problem in problems]
     emit(args, data, "\n".join(lines) or "no playbooks found")
     return EXIT_OK
@@ -94,7 +95,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     playbook, problems = load_file(args.file)
     if playbook is not None:
         emit(args, {"valid": True, "id": playbook.id, "version": playbook.version, "steps": len(playbook.steps)},
-             f"{args.file}: valid: {playbook.id} v{playbook.version}, {len(playbook.steps)} steps")
+             f"{args.file}: valid: {playbook.id} v{playbook.version}, {plural(len(playbook.steps), 'step')}")
         return EXIT_OK
     if args.json:
         emit(args, {"valid": False, "problems": [p.as_json() for p in problems]}, "")

@@ -9,7 +9,7 @@ later get the per-person items that now fit them, with nothing to keep in step a
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from contingency.engine.loader import load_playbooks, playbook_for
 from contingency.engine.models import Playbook, Problem, RecordKind
@@ -127,6 +127,23 @@ def whats_next(store: Store, *, hours: float = 12, now: datetime | None = None
             found += [(incident, item) for item in view.plan.due_within(hours)]
     found.sort(key=lambda pair: attention_key(pair[1]))
     return found, library[1]
+
+
+def incidents_by_overdue(store: Store, *, now: datetime | None = None) -> list[tuple[Incident, timedelta | None]]:
+    """Every incident with how overdue its longest-overdue step is, the most overdue first. The rest keep
+    the store's order (live before closed, the most recent first), so nothing overdue sits below them."""
+    library = load_playbooks()
+    now = now or store.clock()
+    ranked: list[tuple[Incident, timedelta | None]] = []
+    for incident in store.incidents.list():
+        late = None
+        if incident.status is not IncidentStatus.CLOSED:
+            plan = incident_playbook(store, incident.id, now=now, library=library).plan
+            if plan is not None:
+                late = max((d for item in plan.open_items if (d := item.late_by(now)) is not None), default=None)
+        ranked.append((incident, late))
+    ranked.sort(key=lambda pair: -pair[1].total_seconds() if pair[1] else 0.0)  # stable: ties keep the store's order
+    return ranked
 
 
 # --- recording steps --------------------------------------------------------------------------

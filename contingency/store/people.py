@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,28 @@ def _person(row: dict[str, Any], provenance: bool = True) -> Person:
                   determination=det, merged_into=row["merged_into"])
 
 
+# An NHS number as people write it, 999-123-4567 or 999 123 4567, whole or part typed. Three digits
+# first, so an ISO date (1940-04-03) never looks like one.
+_NHS_WRITTEN = re.compile(r"\b\d{3}[ -]\d{1,3}(?:[ -]\d{1,4})?\b")
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search_terms(search: str) -> list[tuple[str, ...]]:
+    """Each word the officer typed, with the spellings any of which may match. NHS numbers are stored
+    as ten bare digits, so a grouped one is looked for without its separators; a provider reference
+    that happens to look like one (123-45) is still found as typed."""
+    terms: list[tuple[str, ...]] = []
+    rest = search.lower()
+    for written in _NHS_WRITTEN.findall(rest):
+        terms.append(tuple(dict.fromkeys((re.sub(r"[ -]", "", written), written))))
+        rest = rest.replace(written, " ", 1)
+    terms += [(word,) for word in rest.split()]
+    return terms
+
+
 @dataclass(frozen=True)
 class RosterQuery:
     """What the roster screen and `people list` ask for. Every field narrows; None means any."""
@@ -74,11 +97,16 @@ class RosterQuery:
     status: str | None = None
     flag: str | None = None  # a flag key, or "any"
 
+    @property
+    def is_everyone(self) -> bool:
+        """No search and no filter: an empty answer means the roster itself is empty."""
+        return not self.search.strip() and not any((self.basis, self.authority_ref, self.rag, self.status, self.flag))
+
     def where(self) -> tuple[str, list[Any]]:
         clauses, params = ["incident_id = ?", "merged_into IS NULL"], [self.incident_id]
-        for term in self.search.lower().split():
-            clauses.append("search_text LIKE ? ESCAPE '\\'")
-            params.append("%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        for spellings in _search_terms(self.search):
+            clauses.append("(" + " OR ".join(["search_text LIKE ? ESCAPE '\\'"] * len(spellings)) + ")")
+            params += ["%" + _like_escape(term) + "%" for term in spellings]
         if self.basis:
             clauses.append("basis = ?")
             params.append(self.basis)
@@ -189,6 +217,20 @@ class PeopleRepo:
             f" funding, funding_body, or_code, flags FROM people WHERE {where} ORDER BY {_ORDER}"  # noqa: S608
             " LIMIT ? OFFSET ?", [*params, limit, offset])
         return [RosterRow(*values[:12], flags=tuple(json.loads(values[12]))) for values in cursor]
+
+    def rows_by_id(self, incident_id: int, person_ids: list[int]) -> list[RosterRow]:
+        """The roster rows of these people (on this incident, not merged away), in the order asked for.
+
+        For a picker's few chosen or typed ids; ids that are not on the roster are left out."""
+        if not person_ids:
+            return []
+        marks = ",".join("?" * len(person_ids))
+        cursor = self.store.conn.execute(
+            "SELECT id, rag, first_name, last_name, provider_ref, nhs_number, date_of_birth, basis, status,"
+            f" funding, funding_body, or_code, flags FROM people WHERE id IN ({marks})"  # noqa: S608
+            " AND incident_id = ? AND merged_into IS NULL", [*person_ids, incident_id])
+        found = {values[0]: RosterRow(*values[:12], flags=tuple(json.loads(values[12]))) for values in cursor}
+        return [found[i] for i in dict.fromkeys(person_ids) if i in found]
 
     def count(self, query: RosterQuery) -> int:
         where, params = query.where()

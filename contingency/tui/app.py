@@ -7,16 +7,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from contingency.store import Store, StoreError
+from contingency.tui.commands import ScreenActions
 
 
 class ContingencyApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "contingency"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ScreenActions}
+    # Help before quit: when the footer is short of room it keeps the key that explains the others.
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave contingency (everything is already saved)"),
         Binding("f1", "help", "Help", id="help", tooltip="What the keys on this screen do"),
-        Binding("question_mark", "help", "Help", show=False, id="help-alt"),
+        Binding("question_mark", "help", "Help", show=False, id="help-alt", tooltip="What the keys on this screen do"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave contingency (everything is already saved)"),
     ]
 
     def __init__(self, store: Store) -> None:
@@ -69,7 +72,9 @@ class ContingencyApp(App[None]):
 
     def report(self, error: Exception) -> None:
         """Show an officer-fixable error without losing their place."""
-        self.notify(str(error), title="Not saved", severity="error", timeout=10)
+        from contingency.tui.plain import plain
+
+        self.notify(plain(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
 
     def _handle_exception(self, error: Exception) -> None:
         # A busy or broken store is reported, not a crash: the officer can try again.

@@ -1,4 +1,4 @@
-"""Home: every incident in this store, most urgent first."""
+"""Home: every incident in this store, the most overdue first, then the most urgent."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from contingency.rules.times import format_elapsed
+from contingency.services.playbooks import incidents_by_overdue
 from contingency.tui.screens.base import AppScreen
 
 
 class HomeScreen(AppScreen):
     TITLE = "Incidents"
-    HELP = ("Every incident in this store. Open one with `enter`; start a new one with `n` when a provider "
-            "fails or a service is interrupted.")
+    HELP = ("Every incident in this store, the one with the longest-overdue playbook step first. Open one with "
+            "`enter`; start a new one with `n` when a provider fails or a service is interrupted.")
     BINDINGS = [
         Binding("n", "new_incident", "New incident", id="new-incident",
                 tooltip="Open a new incident: provider, trigger, when we became aware"),
@@ -35,6 +36,7 @@ class HomeScreen(AppScreen):
         table = self.query_one("#incidents", DataTable)
         table.add_column("Status", key="status", width=13)
         table.add_column("Classification", key="classification", width=18)
+        table.add_column("Overdue", key="overdue", width=7)
         table.add_column("Aware for", key="age", width=9)
         table.add_column("People", key="people", width=6)
         table.add_column("Provider", key="provider")
@@ -49,11 +51,13 @@ class HomeScreen(AppScreen):
         now = self.capp.clock()
         selected = table.cursor_row
         table.clear()
-        incidents = self.store.incidents.list()
-        for incident in incidents:
+        ranked = incidents_by_overdue(self.store, now=now)
+        incidents = [incident for incident, _late in ranked]
+        for incident, late in ranked:
             table.add_row(
                 incident.status.value.upper(),
                 incident.classification.label,
+                format_elapsed(late) if late else "",
                 format_elapsed(now - incident.facts.aware_at),
                 str(incident.people_count),
                 incident.facts.provider_name,

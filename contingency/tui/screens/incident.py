@@ -9,8 +9,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from contingency.models import IncidentStatus
+from contingency.person import BASIS_DESCRIPTIONS, Basis, Flag, PersonStatus
 from contingency.rules import lifecycle
+from contingency.rules.events import event_by_key
 from contingency.rules.times import format_local
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.services.incidents import change_status
 from contingency.tui.screens.base import AppScreen
@@ -19,7 +22,16 @@ from contingency.tui.widgets.costs import CostsView
 from contingency.tui.widgets.incident_header import IncidentHeader
 from contingency.tui.widgets.notifications import NotificationsView
 from contingency.tui.widgets.playbook import PlaybookView
-from contingency.tui.widgets.roster import RosterView
+from contingency.tui.widgets.roster import RosterView, body_name
+
+SECTIONS = Binding.Group("Sections")
+
+
+def _event_words(key: str) -> str:
+    try:
+        return event_by_key(key).title
+    except KeyError:
+        return key  # an event since dropped from the catalogue: its key is all there is
 
 
 class IncidentScreen(AppScreen):
@@ -29,23 +41,29 @@ class IncidentScreen(AppScreen):
             "`5` the notifications: who to tell, letters and replies; `6` the costs ledger; `7` the claims: "
             "what is owed by whom and how old it is.")
     BINDINGS = [
-        Binding("escape", "back", "Back", id="back", tooltip="Back to the list of incidents"),
-        Binding("1", "section('overview')", "Overview", id="section-overview", show=False, tooltip="Facts, reasons, counts"),
-        Binding("2", "section('people')", "People", id="section-people", show=False, tooltip="The roster"),
-        Binding("3", "section('log')", "Log", id="section-log", show=False, tooltip="Event log and decisions"),
-        Binding("4", "section('playbook')", "Playbook", id="section-playbook", show=False,
-                tooltip="The steps to work through: what is due and overdue"),
-        Binding("5", "section('notifications')", "Notifications", id="section-notifications", show=False,
+        # One footer item, "1-7 Sections", for the seven: each still has its own line in help and the palette.
+        Binding("1", "section('overview')", "Overview", id="section-overview", group=SECTIONS,
+                tooltip="The facts, why it is classified so, and the counts"),
+        Binding("2", "section('people')", "People", id="section-people", group=SECTIONS,
+                tooltip="The roster of everyone affected"),
+        Binding("3", "section('log')", "Log", id="section-log", group=SECTIONS,
+                tooltip="The event log and the decisions"),
+        Binding("4", "section('playbook')", "Playbook", id="section-playbook", group=SECTIONS,
+                tooltip="The playbook steps: what is due and overdue"),
+        Binding("5", "section('notifications')", "Notifications", id="section-notifications", group=SECTIONS,
                 tooltip="Bodies and people to tell: letters, sent, replies, chasing"),
-        Binding("6", "section('costs')", "Costs", id="section-costs", show=False,
+        Binding("6", "section('costs')", "Costs", id="section-costs", group=SECTIONS,
                 tooltip="The cost ledger: every penny by person, period, route and decision"),
-        Binding("7", "section('claims')", "Claims", id="section-claims", show=False,
+        Binding("7", "section('claims')", "Claims", id="section-claims", group=SECTIONS,
                 tooltip="Claims and charges: what is owed by whom and how old it is"),
-        Binding("n", "new_person", "Add person", id="new-person", tooltip="Add someone by hand"),
-        Binding("i", "import_list", "Import", id="import", tooltip="Import the provider's list (CSV or XLSX)"),
+        Binding("n", "new_person", "Add person", id="new-person", tooltip="Add a person to the roster by hand"),
+        Binding("i", "import_list", "Import", id="import", tooltip="Import the provider's list of people (CSV or XLSX)"),
         Binding("d", "decision", "Decision", id="decision", tooltip="Record a decision with its rationale"),
+        Binding("l", "decision_log", "Decision log", id="decision-log", show=False,
+                tooltip="Read every decision with when it was decided and when it was recorded"),
         Binding("s", "status", "Status", id="status", tooltip="Move the incident through its lifecycle"),
         Binding("f", "facts", "Facts", id="facts", tooltip="Change the incident's facts (reclassifies)"),
+        Binding("escape", "back", "Back", id="back", tooltip="Back to the list of incidents"),
     ]
 
     def __init__(self, incident_id: int) -> None:
@@ -111,7 +129,7 @@ class IncidentScreen(AppScreen):
             f"Provider: {facts.provider_name}" + (f" (CQC {facts.cqc_provider_id})" if facts.cqc_provider_id else ""),
             f"Service: {facts.service_kind.label} in {area.name if area else facts.area_code}"
             + ("" if facts.regulated else " (not a regulated activity)"),
-            f"Trigger: {facts.event_key}" + (f" on {facts.event_date:%d/%m/%Y}" if facts.event_date else "")
+            f"Trigger: {_event_words(facts.event_key)}" + (f" on {facts.event_date:%d/%m/%Y}" if facts.event_date else "")
             + (" · someone is carrying the service on" if facts.continuing else ""),
             f"Became aware: {format_local(facts.aware_at, now=now)}   Status: {incident.status.value}",
             f"Lead officer: {facts.lead_officer or 'not recorded'}",
@@ -121,21 +139,18 @@ class IncidentScreen(AppScreen):
         ]
         self.query_one("#overview-facts", Static).update("\n".join(lines))
         summary = self.store.people.summary(self.incident_id)
-        def counts(mapping: dict) -> str:
-            return ", ".join(f"{k} {v}" for k, v in mapping.items()) or "none"
-        notify_names = []
-        for ref, n in summary["notify"].items():
-            kind, _, code = ref.partition(":")
-            found = self.store.authorities.get(code) if kind == "la" else None
-            notify_names.append(f"{found.nice_name if found else ref} {n}")
+
+        def counts(mapping: dict, words) -> str:
+            return ", ".join(f"{n} {words(key)}" for key, n in mapping.items()) or "none"
+
         self.query_one("#overview-summary", Static).update("\n".join([
             "",
             f"People: {summary['total']}   with flags to resolve: {summary['people_with_flags']}",
-            f"By basis: {counts(summary['basis'])}",
-            f"By RAG: {counts(summary['rag'])}",
-            f"By status: {counts(summary['status'])}",
-            f"Bodies to tell: {', '.join(notify_names) or 'none yet'}",
-            f"Flags: {counts(summary['flags'])}",
+            f"By basis: {counts(summary['basis'], lambda k: BASIS_DESCRIPTIONS[Basis(k)])}",
+            f"By RAG: {counts(summary['rag'], lambda k: 'not yet rated' if k == 'none' else k)}",
+            f"By status: {counts(summary['status'], lambda k: PersonStatus(k).label)}",
+            f"Bodies to tell: {counts(summary['notify'], lambda ref: body_name(self.store, ref))}",
+            f"Flags: {counts(summary['flags'], lambda k: Flag(k).label)}",
         ]))
 
     def _log(self) -> None:
@@ -147,7 +162,8 @@ class IncidentScreen(AppScreen):
             table.add_row(format_local(entry.at, now=now), entry.officer, what, key=str(entry.seq))
         decisions = self.store.decisions.for_incident(self.incident_id)
         self.query_one("#log-verify", Static).update(
-            f"{len(decisions)} decision entries · ctrl+p 'Verify the event log' checks the hash chain")
+            f"{plural(len(decisions), 'decision entry', 'decision entries')} · l reads them with both times · "
+            "ctrl+p 'Verify the event log' checks the hash chain")
 
     def action_section(self, section: str) -> None:
         self.query_one("#sections", TabbedContent).active = section
@@ -198,6 +214,13 @@ class IncidentScreen(AppScreen):
 
         self.app.push_screen(ChoiceWithReason(f"Status (now {current.value})",
                                               [(s.value, s.value) for s in allowed]), chosen)
+
+    def action_decision_log(self) -> None:
+        from contingency.tui.screens.dialogs import decision_log_text
+        from contingency.tui.screens.money_dialogs import DetailDialog
+
+        text = decision_log_text(self.store, self.incident_id, self.capp.clock())
+        self.app.push_screen(DetailDialog("Decision log", text))
 
     def action_decision(self) -> None:
         from contingency.tui.screens.dialogs import DecisionDialog

@@ -12,6 +12,7 @@ from contingency.engine.plan import PlanItem
 from contingency.engine.runs import ItemState
 from contingency.engine.words import due_words, item_label
 from contingency.models import Incident
+from contingency.rules.words import plural
 from contingency.services.playbooks import whats_next
 from contingency.tui.screens.base import AppScreen
 
@@ -72,7 +73,8 @@ class WhatsNextScreen(AppScreen):
         if self.found:
             table.move_cursor(row=min(selected, len(self.found) - 1))
             table.focus()
-        warning = f" · {len({p.file for p in self.problems})} playbook file(s) not loaded" if self.problems else ""
+        files = len({p.file for p in self.problems})
+        warning = f" · {plural(files, 'playbook file')} not loaded" if self.problems else ""
         self.query_one("#next-title", Static).update(
             f"What's next: {overdue} OVERDUE, {len(self.found) - overdue} due in the next {HOURS} hours{warning}")
         empty = self.query_one("#empty", Static)

@@ -17,6 +17,7 @@ from contingency.ledger import Category, CostLine, Route
 from contingency.rules import costs as rules
 from contingency.rules.costs import format_pounds
 from contingency.rules.times import format_local
+from contingency.rules.words import plural
 from contingency.services import costs as service
 from contingency.store import Store
 from contingency.tui.screens.money_dialogs import ActionDialog, Ask, DetailDialog
@@ -109,7 +110,7 @@ class CostsView(Vertical):
                                                  "#costs-category-filter"))
         view = "by person" if self.by_person else "by line"
         self.query_one("#costs-status", Static).update(
-            f"{found.line_count} lines, {len(found.rows)} shares: total {format_pounds(found.total_pence)}"
+            f"{plural(found.line_count, 'line')}, {plural(len(found.rows), 'share')}: total {format_pounds(found.total_pence)}"
             f"{' (filtered)' if filtered else ''} · {view} · enter: details")
         if selected is not None and selected in [str(k.value) for k in table.rows]:
             table.move_cursor(row=table.get_row_index(selected))

@@ -6,6 +6,7 @@ from textual.widgets import Static
 
 from contingency.models import Classification, Incident
 from contingency.rules.times import format_elapsed, format_local
+from contingency.rules.words import plural
 
 
 class IncidentHeader(Static):
@@ -31,6 +32,6 @@ class IncidentHeader(Static):
             Classification.SECTION_48_ACTIVE, Classification.URGENT_NEED) else "aware"
         line1 = f"{facts.provider_name} · {incident.classification.label}"
         line2 = (f"{duty} {format_local(facts.aware_at, now=now)} · {elapsed} ago · status {incident.status.value}"
-                 f" · {incident.people_count} people")
+                 f" · {plural(incident.people_count, 'person', 'people')}")
         # The next step has a line of its own so that it is never cut off (issue 4: never miss a step).
         self.update("\n".join([line1, line2, *([f"next: {next_due}"] if next_due else [])]))

@@ -12,6 +12,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 
 from contingency.person import Basis, Flag, Funding, PersonStatus
+from contingency.rules.words import plural
 from contingency.store import Store
 from contingency.store.people import RosterQuery, RosterRow
 
@@ -20,6 +21,18 @@ BASIS_OPTIONS = [(b.label, b.value) for b in Basis]
 RAG_OPTIONS = [("RED", "RED"), ("AMBER", "AMBER"), ("GREEN", "GREEN"), ("not rated", "none")]
 STATUS_OPTIONS = [(s.label, s.value) for s in PersonStatus]
 FLAG_OPTIONS = [("any flag", "any"), *[(f.label, f.value) for f in Flag]]
+
+
+def body_name(store: Store, ref: str) -> str:
+    """A body to tell by its name, never its key: 'la:WAR' is Warwickshire, 'icb:E54000054' West Yorkshire ICB."""
+    kind, _, code = ref.partition(":")
+    if kind == "la":
+        found = store.authorities.get(code)
+        return found.nice_name if found else code
+    try:
+        return store.icbs.resolve(code).name.removeprefix("NHS ").removesuffix(" Integrated Care Board") + " ICB"
+    except LookupError:
+        return f"ICB {code}"
 
 
 class RosterView(Vertical):
@@ -34,9 +47,13 @@ class RosterView(Vertical):
 
     BINDINGS = [
         Binding("slash", "search", "Search", id="roster-search", tooltip="Search by name, NHS number, ref or birth date"),
-        Binding("right_square_bracket", "page(1)", "Next page", id="roster-next", tooltip="Next 50 people"),
-        Binding("left_square_bracket", "page(-1)", "Prev page", id="roster-prev", tooltip="Previous 50 people"),
-        Binding("x", "clear_filters", "Clear filters", id="roster-clear", tooltip="Show everyone again"),
+        # Paging is in the status line ("[ ] pages") and help, so the footer keeps room for the incident's keys.
+        Binding("left_square_bracket", "page(-1)", "Previous page", id="roster-prev", show=False,
+                tooltip="The previous 50 people"),
+        Binding("right_square_bracket", "page(1)", "Next page", id="roster-next", show=False,
+                tooltip="The next 50 people"),
+        Binding("x", "clear_filters", "Clear filters", id="roster-clear", show=False,
+                tooltip="Clear the search and filters: show everyone again"),
     ]
 
     class Open(Message):
@@ -77,19 +94,7 @@ class RosterView(Vertical):
 
     def _authority_options(self) -> None:
         summary = self.store.people.summary(self.incident_id)
-        options = []
-        for ref in summary["notify"]:
-            kind, _, code = ref.partition(":")
-            name = code
-            if kind == "la":
-                found = self.store.authorities.get(code)
-                name = found.nice_name if found else code
-            else:
-                try:
-                    name = self.store.icbs.resolve(code).name.removeprefix("NHS ").removesuffix(" Integrated Care Board") + " ICB"
-                except LookupError:
-                    pass
-            options.append((name, ref))
+        options = [(body_name(self.store, ref), ref) for ref in summary["notify"]]
         self.query_one("#filter-authority", Select).set_options(options)
 
     def query_now(self) -> RosterQuery:
@@ -123,9 +128,12 @@ class RosterView(Vertical):
     def _show_count(self, total: int | None, shown: int = 0) -> None:
         status = self.query_one("#roster-status", Static)
         if total is None:
-            status.update(f"People: first {shown} matches (counting…)" if shown else "People: nobody matches")
+            status.update(f"People: first {plural(shown, 'match', 'matches')} (counting…)" if shown else "People: nobody matches")
             return
         self.total = total
+        if not total and self.query_now().is_everyone:
+            status.update("Nobody yet: n adds a person, i imports the provider's list")
+            return
         last = min(self.page_start + PAGE, total)
         where = f"{self.page_start + 1}-{last} of {total:,}" if total else "nobody matches"
         paging = "  [ ] pages" if total > PAGE else ""
