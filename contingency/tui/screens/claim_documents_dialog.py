@@ -15,7 +15,6 @@ from contingency.services import claim_documents as documents
 from contingency.services.errors import BadInput
 from contingency.tui.screens.work_dialog import WorkDialog
 from contingency.tui.widgets.fields import Field
-from contingency.tui.widgets.work import ProgressLine
 
 
 def default_folder(incident_id: int) -> str:
@@ -50,9 +49,7 @@ class ClaimDocumentsDialog(WorkDialog):
             yield Field("Folder", Input(default_folder(self.incident_id), id="folder"), id="f-folder")
             yield Field("Which", Select([*scope, ("Every claim not written off", "all")], allow_blank=False,
                                         id="scope"))
-            yield ProgressLine(id="work")
-            yield Static("", id="work-result", markup=False)
-            yield Button(self.button_label(), variant="primary", id="run")
+            yield from self.compose_work()
 
     def on_mount(self) -> None:
         self.query_one("#folder", Input).focus()
@@ -60,10 +57,7 @@ class ClaimDocumentsDialog(WorkDialog):
     @on(Button.Pressed, "#run")
     @on(Input.Submitted, "#folder")
     def action_run(self) -> None:
-        if self.state == "done":
-            self.dismiss(True)
-            return
-        if self.state == "running":
+        if not self.ready_to_run():
             return
         self.folder = Path(self.query_one("#folder", Input).value.strip() or default_folder(self.incident_id))
         refs = [self.claim.reference] if self.claim and self.query_one("#scope", Select).value == "one" else None

@@ -14,7 +14,6 @@ from contingency.services.errors import BadInput
 from contingency.services.importer import ImportSummary, import_file, load_mapping
 from contingency.tui.screens.work_dialog import WorkDialog
 from contingency.tui.widgets.fields import Field
-from contingency.tui.widgets.work import ProgressLine
 
 
 class ImportDialog(WorkDialog):
@@ -44,9 +43,7 @@ class ImportDialog(WorkDialog):
                 yield Field("File", Input(placeholder="/path/to/residents.xlsx", id="path"), id="f-path")
                 yield Field("Column mapping (optional: file or saved name)", Input(id="mapping"), id="f-mapping")
                 yield Field("Sheet (optional, XLSX)", Input(id="sheet"))
-            yield ProgressLine(id="work")
-            yield Static("", id="work-result", markup=False)
-            yield Button(self.button_label(), variant="primary", id="run")
+            yield from self.compose_work()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
@@ -54,10 +51,7 @@ class ImportDialog(WorkDialog):
     @on(Button.Pressed, "#run")
     @on(Input.Submitted, "#path")
     def action_run(self) -> None:
-        if self.state == "done":
-            self.dismiss(True)
-            return
-        if self.state == "running":
+        if not self.ready_to_run():
             return
         path = Path(self.query_one("#path", Input).value.strip()).expanduser()
         try:

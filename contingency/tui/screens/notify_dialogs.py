@@ -23,7 +23,6 @@ from contingency.services.errors import BadInput
 from contingency.tui.screens.base import Dialog
 from contingency.tui.screens.work_dialog import WorkDialog
 from contingency.tui.widgets.fields import Field
-from contingency.tui.widgets.work import ProgressLine
 
 
 def default_folder(incident_id: int) -> str:
@@ -124,9 +123,7 @@ class GenerateDialog(WorkDialog):
             with Horizontal(id="formats"):
                 yield WordedCheckbox("PDF (to send)", value=True, id="pdf")
                 yield WordedCheckbox("DOCX (to edit)", value=True, id="docx")
-            yield ProgressLine(id="work")
-            yield Static("", id="work-result", markup=False)
-            yield Button(self.button_label(), variant="primary", id="run")
+            yield from self.compose_work()
 
     def on_mount(self) -> None:
         self.query_one("#folder", Input).focus()
@@ -134,10 +131,7 @@ class GenerateDialog(WorkDialog):
     @on(Button.Pressed, "#run")
     @on(Input.Submitted, "#folder")
     def action_run(self) -> None:
-        if self.state == "done":
-            self.dismiss(True)
-            return
-        if self.state == "running":
+        if not self.ready_to_run():
             return
         formats = [f for f, box in ((DocumentFormat.PDF, "#pdf"), (DocumentFormat.DOCX, "#docx"))
                    if self.query_one(box, Checkbox).value]

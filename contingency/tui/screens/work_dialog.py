@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
@@ -85,6 +86,19 @@ class WorkDialog(Dialog):
         self.refresh_bindings()
 
     # --- for subclasses -------------------------------------------------------------------------------
+
+    def compose_work(self) -> ComposeResult:
+        """The progress line, the result and the run button, below a subclass's fields."""
+        yield ProgressLine(id="work")
+        yield Static("", id="work-result", markup=False)
+        yield Button(self.button_label(), variant="primary", id="run")
+
+    def ready_to_run(self) -> bool:
+        """Whether the run button starts the job: once done it closes the dialog; while running it waits."""
+        if self.state == "done":
+            self.dismiss(True)
+            return False
+        return self.state != "running"
 
     def button_label(self) -> str:
         return "Run (ctrl+s)"
