@@ -95,6 +95,20 @@ async def test_running_a_palette_hit_does_the_action(tmp_path):
         assert incident.query_one("#sections", TabbedContent).active == "playbook"
 
 
+async def test_the_palette_finds_another_section_s_actions_and_opens_that_section(tmp_path):
+    app = ContingencyApp(demo_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        incident = await _open_meadowbrook(app, pilot)
+        assert incident.query_one("#sections", TabbedContent).active == "people"
+        names = await _palette_names(incident, "letter")
+        assert any(n.startswith("Notifications: Generate") for n in names), names
+        await _through_the_palette(pilot, "claims build")
+        await pilot.pause(0.3)
+        assert incident.query_one("#sections", TabbedContent).active == "claims"
+        assert app.screen is not incident, "the Build dialog opened on the Claims section"
+
+
 async def test_palette_offers_only_actions_that_are_enabled(tmp_path):
     app = ContingencyApp(demo_store(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

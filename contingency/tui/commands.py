@@ -142,6 +142,11 @@ class ScreenActions(Provider):
     def _hit_help(self, action: KeyAction) -> str:
         return f"key: {action.keys}"
 
+    def _elsewhere(self) -> list[tuple[str, str, str, object]]:
+        """Actions of the screen's other sections (an incident's), when the screen offers them."""
+        offer = getattr(self.screen, "elsewhere_actions", None)
+        return offer() if offer else []
+
     async def discover(self) -> Hits:
         for action in self._actions():
             yield DiscoveryHit(action.name, partial(self.app.run_action, action.action, action.node),
@@ -158,3 +163,10 @@ class ScreenActions(Provider):
                 yield Hit(score, matcher.highlight(action.name),
                           partial(self.app.run_action, action.action, action.node),
                           text=action.name, help=self._hit_help(action))
+        for section, label, tooltip, run in self._elsewhere():
+            name = f"{section}: {label}" + (f" — {tooltip}" if tooltip else "")
+            score = matcher.match(name)
+            if score > 0:
+                # Below the same words on the section in front of the officer, which are ranked above.
+                yield Hit(score * 0.9, matcher.highlight(name), run, text=name,
+                          help=f"opens {section} first")

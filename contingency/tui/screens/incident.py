@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,6 +35,12 @@ def _event_words(key: str) -> str:
         return event_by_key(key).title
     except KeyError:
         return key  # an event since dropped from the catalogue: its key is all there is
+
+
+SECTION_VIEWS = {"people": RosterView, "playbook": PlaybookView, "notifications": NotificationsView,
+                 "costs": CostsView, "claims": ClaimsView}
+SECTION_TITLES = {"people": "People", "playbook": "Playbook", "notifications": "Notifications",
+                  "costs": "Costs", "claims": "Claims"}
 
 
 class IncidentScreen(AppScreen):
@@ -167,16 +176,34 @@ class IncidentScreen(AppScreen):
 
     def action_section(self, section: str) -> None:
         self.query_one("#sections", TabbedContent).active = section
-        if section == "people":
-            self.query_one(RosterView).focus_table()
-        if section == "playbook":
-            self.query_one(PlaybookView).focus_table()
-        if section == "notifications":
-            self.query_one(NotificationsView).focus_table()
-        if section == "costs":
-            self.query_one(CostsView).focus_table()
-        if section == "claims":
-            self.query_one(ClaimsView).focus_table()
+        view = self._section_view(section)
+        if view is not None:
+            view.focus_table()
+
+    def _section_view(self, section: str):
+        view_class = SECTION_VIEWS.get(section)
+        return self.query_one(view_class) if view_class else None
+
+    def elsewhere_actions(self) -> list[tuple[str, str, str, Callable[[], object]]]:
+        """The keys of the sections not in front of the officer, as (section, binding, help, run), so the
+        palette finds 'Generate letters' from the Costs section too. Running one opens its section first;
+        the section's own check still decides whether it applies to what is selected there."""
+        active = self.query_one("#sections", TabbedContent).active
+        found = []
+        for section, view_class in SECTION_VIEWS.items():
+            if section == active:
+                continue
+            view = self.query_one(view_class)
+            for binding in view.BINDINGS:
+                if isinstance(binding, Binding) and binding.description:
+                    found.append((SECTION_TITLES[section], binding.description, binding.tooltip or "",
+                                  partial(self._run_in_section, section, view, binding.action)))
+        return found
+
+    def _run_in_section(self, section: str, view, action: str) -> None:
+        self.action_section(section)
+        # After the switch has painted and focused the section, as if the officer had pressed the key there.
+        self.call_after_refresh(self.app.run_action, action, view)
 
     def action_back(self) -> None:
         self.app.pop_screen()
