@@ -119,7 +119,8 @@ def test_the_claims_builder_never_names_a_merged_record_even_in_an_old_store(sto
     result = claim_service.build(store, incident.id)
     assert [c.recipient_ref for c in result.claims] == [f"person:{keep}"]
     assert drop not in claim_people(store, incident.id)
-    assert result.left_out == {"on a record merged into another: moved to the kept record": 1}
+    assert result.left_out == {"on a record merged into another before merges moved costs: reverse the line and "
+                               "add it again for the kept record": 1}, "the officer is told, not left to guess"
     # And the store itself refuses a charge to, or a new cost for, a merged record.
     with pytest.raises(sqlite3.IntegrityError, match="merged into another record"), store.write("x") as tx:
         store.claims.add(tx, incident_id=incident.id, reference="INC1-CHG-PX-001", kind="charge",
@@ -280,3 +281,69 @@ async def test_the_merge_dialog_shows_where_the_records_differ_and_m_is_hidden_w
         assert "m" not in app.screen.active_bindings, "merged: nothing left to merge"
     assert store.people.get(drop).merged_into == keep
     assert store.verify_log().ok
+
+
+def test_a_refund_of_a_charge_paid_under_the_merged_record_goes_to_the_kept_record(store, incident, twins):
+    keep, drop = twins
+    line = cost(store, incident.id, [drop], rate="50")
+    charge = claim_service.build(store, incident.id).claims[0]
+    claim_service.submit(store, charge.reference, "post to the resident's son")
+    claim_service.record_payment(store, charge.reference, 5000)
+    merge_people(store, keep, drop, "same person")
+
+    reverse_line(store, line.id, "the home had already paid the taxi")
+    refund = claim_service.build(store, incident.id).claims
+    assert [(c.recipient_ref, c.total_pence) for c in refund] == [(f"person:{keep}", -5000)], \
+        "the £50 the person paid comes back to them, on their one account"
+    assert claim_service.unclaimed_pence(store, incident.id) == 0
+    assert store.verify_log().ok
+
+
+def test_what_is_unclaimed_counts_a_moved_share_once(store, incident, twins):
+    keep, drop = twins
+    cost(store, incident.id, [drop], rate="25")
+    draft = claim_service.build(store, incident.id).claims[0]
+    claim_service.write_off(store, draft.reference, "duplicate record, merging", "never sent")
+    merge_people(store, keep, drop, "same person")
+    assert claim_service.unclaimed_pence(store, incident.id) == 2500, "owed by the kept record, not yet charged"
+    claim_service.build(store, incident.id)
+    assert claim_service.unclaimed_pence(store, incident.id) == 0
+
+
+def test_the_merge_plans_under_the_write_lock(store, incident, twins, monkeypatch):
+    """Another officer cannot build a charge to the record between the merge's check and its write."""
+    from contingency.services import costs as cost_service
+    from contingency.store import StoreBusy, open_store
+
+    keep, drop = twins
+    cost(store, incident.id, [drop], rate="50")
+    planned = cost_service.plan_merge
+    other = open_store(store.path, officer="Second Officer", clock=store.clock, busy_timeout_ms=50)
+
+    def plan_while_another_builds(*args, **kwargs):
+        with pytest.raises(StoreBusy):
+            claim_service.build(other, incident.id)
+        return planned(*args, **kwargs)
+
+    monkeypatch.setattr(cost_service, "plan_merge", plan_while_another_builds)
+    try:
+        merge_people(store, keep, drop, "same person")
+    finally:
+        other.close()
+    assert [c.recipient_ref for c in claim_service.build(store, incident.id).claims] == [f"person:{keep}"]
+
+
+def test_a_draft_charge_at_cost_to_our_own_client_from_before_0009_cannot_be_sent(store, incident):
+    ours = person(store, incident.id, first_name="Owen", last_name="Ourclient", funding="LA", funding_body="Leeds",
+                  or_code="Leeds")
+    line = cost(store, incident.id, [ours], rate="40")
+    share = line.allocations[0]
+    assert share.route is Route.CHARGE_S14
+    store.conn.execute("DROP TRIGGER claim_line_never_s14")  # as an older store drafted it
+    with store.write("drafted by an older version") as tx:
+        store.claims.add(tx, incident_id=incident.id, reference="INC1-CHG-P1-001", kind="charge",
+                         recipient_ref=f"person:{ours}", recipient_name="Owen Ourclient", period=(NIGHT, NIGHT),
+                         lines=[(share.id, "s14", share.amount_pence)], excluded_count=0, excluded_note="",
+                         exercise=False, reason="x")
+    with pytest.raises(BadInput, match="financial assessment.*Write this draft off"):
+        claim_service.submit(store, "INC1-CHG-P1-001", "post")

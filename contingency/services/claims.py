@@ -22,6 +22,7 @@ from contingency.ledger import (
     ClaimStatus,
     CostLine,
     ORDispute,
+    Route,
 )
 from contingency.models import Nation
 from contingency.person import Basis, ORStatus, Person
@@ -29,7 +30,7 @@ from contingency.rules import costs as rules
 from contingency.rules.authorities import AuthorityNotResolved
 from contingency.rules.costs import CostRuleBroken, format_pounds
 from contingency.rules.times import LONDON
-from contingency.services.costs import people_by_id, route_now
+from contingency.services.costs import moved_within, people_by_id, route_now
 from contingency.services.errors import BadInput
 from contingency.store import Store
 from contingency.store.errors import NotFound
@@ -122,6 +123,16 @@ def _settled(lines: list[CostLine], claimed: dict) -> set[int]:
     return settled
 
 
+def _merged_left_out(allocation: Allocation, line: CostLine, claimed: dict) -> str:
+    if allocation.id in claimed:
+        return "already claimed"
+    if allocation.id in moved_within(line) or allocation.reverses is not None or line.corrects is not None:
+        return "on a record merged into another: moved to the kept record"
+    # Merged before merges moved costs: the share never moved, so say so rather than hide it.
+    return ("on a record merged into another before merges moved costs: reverse the line and add it again "
+            "for the kept record")
+
+
 def _note(left_out: Counter[str]) -> str:
     if not left_out:
         return ""
@@ -163,14 +174,13 @@ def build(store: Store, incident_id: int, period: tuple[date, date] | None = Non
             if not rules.drafts_a_claim(allocation.route):
                 not_claimable[allocation.route.value] += 1
                 continue
+            ref = _recipient_ref(allocation)
             merged_into = people[allocation.person_id].merged_into
             if merged_into is not None and not _credit_for_a_body(allocation, claimed):
                 # Never a claim or charge naming a record merged away: its unclaimed costs were moved to the
                 # kept record by the merge (and cancel out here); what it had claimed stays claimed once.
-                left_out_all["already claimed" if allocation.id in claimed
-                             else "on a record merged into another: moved to the kept record"] += 1
+                left_out_all[_merged_left_out(allocation, line, claimed)] += 1
                 continue
-            ref = _recipient_ref(allocation)
             kind = ClaimKind.REIMBURSEMENT if allocation.route.is_recovery else ClaimKind.CHARGE
             recipient = recipients.setdefault(ref, _Recipient(ref=ref, kind=kind))
             why = _why_left_out(allocation, line, people[allocation.person_id], claimed=claimed, settled=settled,
@@ -268,6 +278,11 @@ def submit(store: Store, reference: str, to: str, on: date | None = None, *, exe
     if not to:
         raise BadInput("say to whom and how it went, e.g. 'accounts payable, Bradford, by secure email'")
     _rule(rules.check_claim_action, claim.status, "submit", claim.reference)
+    if any(line.route is Route.CHARGE_S14 for line in store.claims.lines(claim.id)):
+        # Drafted before migration 0009: our own clients pay per financial assessment, never at cost.
+        raise BadInput(f"{claim.reference} charges our own client at cost, which ss.14 and 17 do not allow: their "
+                       "charge follows their financial assessment. Write this draft off (w) with that reason; "
+                       "nothing is owed on it")
     when = _on(store, on, claim, after=_built_on(claim), what="submitted")
     reason = f"submitted to {to} on {when:%d/%m/%Y}" + (
         " (exercise: confirmed not sent to a real recipient)" if claim.exercise else "")
@@ -396,8 +411,9 @@ def owed(store: Store, on: date, incident_id: int | None = None) -> list[Owed]:
 def unclaimed_pence(store: Store, incident_id: int) -> int:
     """Recoverable or chargeable shares in the ledger that no claim carries yet."""
     claimed = store.costs.claimed(incident_id)
+    # A share moved by a merge and its transfer cancel out: neither is owed, whatever became of the share.
     return sum(a.amount_pence for line in store.costs.lines(incident_id) for a in line.allocations
-               if rules.drafts_a_claim(a.route) and a.id not in claimed)
+               if rules.drafts_a_claim(a.route) and a.id not in claimed and a.id not in moved_within(line))
 
 
 # --- ordinary-residence disputes (brief rule 22) --------------------------------------------------------------------

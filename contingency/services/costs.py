@@ -218,6 +218,14 @@ def _line(store: Store, line_id: int) -> CostLine:
         raise BadInput(f"there is no cost line {line_id}; 'contingency costs list INCIDENT' shows them") from None
 
 
+def _refunded_to(share: Allocation, kept: dict[int, int | None]) -> int:
+    """Who a reversed share is credited to. A person charged under a record since merged away has one account
+    now, the kept record's, so their refund goes there (a charge names the person it is to). A council's
+    credit keeps the merged record's name, so the body sees which claimed line it cancels."""
+    merged_into = kept.get(share.person_id)
+    return merged_into if merged_into is not None and share.route.is_charge else share.person_id
+
+
 def reverse_line(store: Store, line_id: int, reason: str) -> CostLine:
     """A correcting line that cancels `line_id` exactly, share by share, under the same routes. A share
     already claimed comes back as a credit on the next claim to the same body or person."""
@@ -232,7 +240,8 @@ def reverse_line(store: Store, line_id: int, reason: str) -> CostLine:
     if already is not None:
         raise BadInput(f"line {line_id} was already reversed by line {already}")
     moved = moved_within(line)  # a share moved by a merge and its transfer already cancel each other
-    shares = [NewAllocation(person_id=a.person_id, amount_pence=-a.amount_pence,
+    kept = {a.person_id: store.people.get(a.person_id).merged_into for a in line.allocations}
+    shares = [NewAllocation(person_id=_refunded_to(a, kept), amount_pence=-a.amount_pence,
                             choice=RouteChoice(a.route, a.recover_from,
                                                f"Reverses allocation {a.id} of line {line.id}: {a.route_reason}"),
                             needs_not_arranged=a.needs_not_arranged, reverses=a.id)

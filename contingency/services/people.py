@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,37 +233,41 @@ def merge_people(store: Store, keep_id: int, drop_id: int, reason: str) -> Perso
     """Fold a suspected duplicate into the record kept. The other record stays, marked as merged."""
     if not reason.strip():
         raise BadInput("say why these are the same person; the merge is logged")
-    keep, drop = store.people.get(keep_id), store.people.get(drop_id)
-    if keep_id == drop_id or keep.incident_id != drop.incident_id:
-        raise BadInput("a person can be merged only with another record on the same incident's roster")
-    for person in (keep, drop):
-        if person.merged_into is not None:
-            raise BadInput(f"person {person.id} was already merged into person {person.merged_into}")
-    if keep.facts.nhs_number and drop.facts.nhs_number and keep.facts.nhs_number != drop.facts.nhs_number:
-        note = f"; NHS numbers differ ({drop.facts.nhs_number} on the merged record): check which is right"
-    else:
-        note = ""
     from contingency.services.costs import merge_refusal, move_merged_shares, plan_merge
 
-    plan = plan_merge(store, keep, drop)
-    if plan.blocked_by:
-        raise BadInput(merge_refusal(plan, drop))
-    merged = fold_facts(keep.facts, drop.facts, f"person {drop.id} ({reason.strip()}){note}")
-    context = context_for(store, keep.incident_id)
-    with store.write(reason) as tx:
-        # The pair is no longer a suspected duplicate once merged; a third twin still is.
-        twins = set(store.people.same_name_and_birth(keep.incident_id, merged.first_name, merged.last_name,
-                                                     merged.date_of_birth, exclude=keep.id)) - {drop.id}
-        store.people.update(tx, keep, merged, context.determine(merged, duplicate=bool(twins)), reason=reason,
-                            action="merge")
-        # Costs move before the record is marked merged: the store takes no new cost for a merged record.
-        move_merged_shares(store, tx, plan, store.people.get(keep.id), reason.strip())
-        settled = context.determine(drop.facts, duplicate=False)
-        if settled != drop.determination:
-            store.people.update(tx, drop, drop.facts, settled, reason=f"merged into person {keep.id}",
-                                action="redetermine")
-        store.people.mark_merged(tx, drop, keep.id, reason)
-    return store.people.get(keep.id)
+    try:
+        with store.write(reason) as tx:
+            # Read, check and plan under the write lock: a claim built or a merge made by another officer in
+            # between would otherwise be charged twice or moved twice.
+            keep, drop = store.people.get(keep_id), store.people.get(drop_id)
+            if keep_id == drop_id or keep.incident_id != drop.incident_id:
+                raise BadInput("a person can be merged only with another record on the same incident's roster")
+            for person in (keep, drop):
+                if person.merged_into is not None:
+                    raise BadInput(f"person {person.id} was already merged into person {person.merged_into}")
+            plan = plan_merge(store, keep, drop)
+            if plan.blocked_by:
+                raise BadInput(merge_refusal(plan, drop))
+            differ = keep.facts.nhs_number and drop.facts.nhs_number and keep.facts.nhs_number != drop.facts.nhs_number
+            note = (f"; NHS numbers differ ({drop.facts.nhs_number} on the merged record): check which is right"
+                    if differ else "")
+            merged = fold_facts(keep.facts, drop.facts, f"person {drop.id} ({reason.strip()}){note}")
+            context = context_for(store, keep.incident_id)
+            # The pair is no longer a suspected duplicate once merged; a third twin still is.
+            twins = set(store.people.same_name_and_birth(keep.incident_id, merged.first_name, merged.last_name,
+                                                         merged.date_of_birth, exclude=keep.id)) - {drop.id}
+            store.people.update(tx, keep, merged, context.determine(merged, duplicate=bool(twins)), reason=reason,
+                                action="merge")
+            # Costs move before the record is marked merged: the store takes no new cost for a merged record.
+            move_merged_shares(store, tx, plan, store.people.get(keep.id), reason.strip())
+            settled = context.determine(drop.facts, duplicate=False)
+            if settled != drop.determination:
+                store.people.update(tx, drop, drop.facts, settled, reason=f"merged into person {keep.id}",
+                                    action="redetermine")
+            store.people.mark_merged(tx, drop, keep.id, reason)
+    except sqlite3.IntegrityError as exc:
+        raise BadInput(f"the merge was not saved: {exc}; look at both records again and retry") from None
+    return store.people.get(keep_id)
 
 
 @dataclass(frozen=True)

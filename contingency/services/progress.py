@@ -22,11 +22,13 @@ class Cancelled(Exception):
 
 def tick(progress: Progress | None, cancelled: CancelCheck | None, *, message: str = "stopped",
          ) -> Callable[[int, int], None]:
-    """One callback for a loop: reports (done, total) and raises Cancelled if the officer asked to stop."""
+    """One callback for an all-or-nothing loop (an import, bringing the register up to date): reports (done,
+    total) and raises Cancelled if the officer asked to stop. The loop's transaction is rolled back, so the
+    items counted so far were not kept: Cancelled says none were done, and the form stays ready to run again."""
 
     def step(done: int, total: int) -> None:
         if cancelled is not None and cancelled():
-            raise Cancelled(message, done)
+            raise Cancelled(message, done=0)
         if progress is not None:
             progress(done, total)
 

@@ -53,8 +53,8 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = Non
             f"there is no store at {path}; run 'contingency setup' to make one "
             "(or 'contingency demo' for an exercise)"
         )
-    if is_new and create is StoreKind.LIVE and is_invented(clock):
-        raise ClockRefused(_PINNED_ON_LIVE)
+    if is_invented(clock) and (is_new or path.stat().st_size == 0) and create is not StoreKind.EXERCISE:
+        raise ClockRefused(_PINNED_ON_LIVE)  # before even WAL mode touches the file
     if is_new:
         files.create_private_file(path)
     conn = _connect(path, busy_timeout_ms)
@@ -63,9 +63,12 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = Non
     if tables and "store_meta" not in tables:
         conn.close()
         raise StoreError(f"{path} is a database that was not made by contingency; it has been left untouched")
-    if is_invented(clock) and (_stored_kind(db) if tables else create) is not StoreKind.EXERCISE:
-        conn.close()
-        raise ClockRefused(_PINNED_ON_LIVE)
+    if is_invented(clock):
+        with busy_as_store_error():
+            kind = _stored_kind(db) if tables else create
+        if kind is not StoreKind.EXERCISE:
+            conn.close()
+            raise ClockRefused(_PINNED_ON_LIVE)
     with busy_as_store_error():
         migrations = build_migrations(at=to_utc_iso(clock()))
         pending = migrations.pending(db)

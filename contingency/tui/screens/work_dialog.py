@@ -20,7 +20,7 @@ from contingency.services.errors import BadInput
 from contingency.services.progress import Cancelled
 from contingency.store import Store
 from contingency.tui.screens.base import Dialog
-from contingency.tui.widgets.work import ProgressLine, Reporter, WorkProgress, own_store
+from contingency.tui.widgets.work import ProgressLine, Reporter, WorkProgress, did_not_finish, own_store
 
 Job = Callable[[Store, Reporter], Any]
 
@@ -82,7 +82,7 @@ class WorkDialog(Dialog):
             if isinstance(error, BadInput):
                 self.failed(str(error))
             else:
-                self.failed(f"it did not finish: {error}")
+                self.failed(did_not_finish(self, error))
         self.refresh_bindings()
 
     # --- for subclasses -------------------------------------------------------------------------------

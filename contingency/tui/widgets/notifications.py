@@ -28,7 +28,7 @@ from contingency.services.errors import BadInput
 from contingency.services.progress import Cancelled
 from contingency.store import Store
 from contingency.store.people import RosterQuery
-from contingency.tui.widgets.work import ProgressLine, Reporter, WorkProgress, own_store
+from contingency.tui.widgets.work import ProgressLine, Reporter, WorkProgress, did_not_finish, own_store
 
 
 def short_name(store: Store, notification: Notification) -> str:
@@ -174,7 +174,7 @@ class NotificationsView(Vertical):
         else:
             self.stale = True
             self._paint()
-            why = str(error) if isinstance(error, (BadInput, Cancelled)) else f"it did not finish: {error}"
+            why = str(error) if isinstance(error, (BadInput, Cancelled)) else did_not_finish(self, error)
             self.query_one("#notify-summary", Static).update(f"Stopped: {why}. r tries again.")
         self.refresh_bindings()
 
@@ -299,12 +299,14 @@ class NotificationsView(Vertical):
         self.query_one("#notify-progress", ProgressLine).end()
         self.refresh_bindings()
         if event.state is WorkerState.SUCCESS:
-            notification, text = event.worker.result
-            self.app.push_screen(PreviewDialog(notification, text))
+            # The officer may have left the incident while it was being written: show it only where asked.
+            if self.is_attached and self.screen is self.app.screen:
+                notification, text = event.worker.result
+                self.app.push_screen(PreviewDialog(notification, text))
         elif isinstance(event.worker.error, BadInput):
             self.app.notify(str(event.worker.error), title="Cannot preview", severity="error", timeout=10)
         elif event.worker.error is not None and not isinstance(event.worker.error, Cancelled):
-            self.app.notify(f"the preview did not finish: {event.worker.error}", title="Cannot preview",
+            self.app.notify(f"the preview {did_not_finish(self, event.worker.error)}", title="Cannot preview",
                             severity="error", timeout=10)
 
     def action_generate(self) -> None:

@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.widgets import ProgressBar, Static
-from textual.worker import get_current_worker
+from textual.worker import NoActiveWorker, get_current_worker
 
 from contingency.store import Store, open_store
 
@@ -66,7 +66,7 @@ class Reporter:
             return True
         try:
             return get_current_worker().is_cancelled
-        except Exception:  # noqa: BLE001 - called outside a worker (a test calling the job directly)
+        except NoActiveWorker:  # called outside a worker (a test calling the job directly)
             return False
 
 
@@ -107,3 +107,13 @@ class ProgressLine(Horizontal):
     @property
     def working(self) -> bool:
         return self.has_class("-working")
+
+
+def did_not_finish(node: MessagePump, error: BaseException | None) -> str:
+    """The officer's line for a job that failed unexpectedly; the traceback goes to the app's log (textual
+    console) so whoever supports the app can see where, not only what."""
+    if error is not None:
+        import traceback
+
+        node.log.error("".join(traceback.format_exception(error)))
+    return f"it did not finish: {error}"
