@@ -239,7 +239,8 @@ class MergeDialog(Dialog):
 
     def on_mount(self) -> None:
         self._show(next(iter(self.twins)))
-        self.query_one("#choice", Select).focus()
+        # With one twin there is nothing to choose: the officer reads the differences and types the reason.
+        self.query_one("#choice" if len(self.twins) > 1 else "#reason").focus()
 
     @on(Select.Changed, "#choice")
     def _chosen(self, event: Select.Changed) -> None:
