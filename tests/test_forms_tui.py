@@ -278,3 +278,24 @@ async def test_a_playbook_refusal_names_no_step_id(tmp_path):
         refusal = str(app.screen.query_one("#dialog-error", Static).content)
         assert refusal.startswith("✗ This step needs the decision")
         assert "staff-home-tonight" not in refusal
+
+
+async def test_changing_an_incident_s_facts_keeps_those_the_form_does_not_show(tmp_path):
+    from contingency.tui.screens.incident_form import IncidentForm
+
+    store = demo_store(tmp_path)
+    before = store.incidents.get(1).facts
+    assert before.cqc_location_ids and before.insolvency_practitioner
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(IncidentForm(store.incidents.get(1)))
+        await pilot.pause()
+        app.screen.query_one("#lead", Input).value = "Priya Shah"
+        app.screen.query_one("#reason", Input).value = "day team lead takes over"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    after = store.incidents.get(1).facts
+    assert after.lead_officer == "Priya Shah"
+    assert after.cqc_location_ids == before.cqc_location_ids
+    assert after.insolvency_practitioner == before.insolvency_practitioner
+    assert after.registered == before.registered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -138,8 +139,11 @@ def cmd_letters(args: argparse.Namespace) -> int:
     files = generate(store, args.incident, args.out, formats=_formats(args.format), recipients=args.recipient,
                      include_people=not args.bodies_only)
     data = [{"reference": f.notification.reference, "recipient": f.notification.recipient_name,
-             "format": f.format.value, "path": str(f.path), "sha256": f.sha256} for f in files]
+             "format": f.format.value, "path": str(f.path), "sha256": f.sha256, "warning": f.warning} for f in files]
     emit(args, data, "\n".join(str(f.path) for f in files) if files else "no letters to write")
+    for f in files:
+        if f.warning:  # on stderr: stdout stays one path a line for scripts
+            print(f"contingency: {f.path.name}: {f.warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -1,58 +1,120 @@
-"""Lay out a rendered letter as a PDF with fpdf2 (pure Python, built-in Helvetica, no fonts to ship).
+"""Lay out a rendered letter as a PDF with fpdf2.
 
-The built-in fonts cover Windows-1252 (which has £, – and curly quotes); anything outside it is
-spelled with its nearest Windows-1252 letters (ŵ as w), never dropped. The DOCX keeps every character.
+A letter whose every character is in Windows-1252 (which has £, – and curly quotes) uses the built-in
+Helvetica: nothing to embed, so a print run of thousands of letters stays quick. Any other letter (a
+Polish, Welsh, Greek or Russian name) embeds DejaVu Sans, shipped as package data and subset by fpdf2,
+which covers Latin, Greek and Cyrillic. Embedding costs about a tenth of a second a letter (fontTools
+subsets the font on output), which is why it is not done for every letter.
+
+Scripts DejaVu Sans has no glyphs for (Chinese, ...), or that need shaping and right-to-left ordering
+fpdf2 does not do without HarfBuzz (Arabic, Hebrew), print as U+FFFD, never a silent '?', and
+`warning_for` names them so the officer is told to send the DOCX, which keeps every character.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
-from contingency.letters.render import Block, Letter, cell, spans
+from contingency.letters.render import Block, Letter, cell, plain, spans
 
 _ENCODING = "windows-1252"
-_FONT = "Helvetica"
+_CORE_FONT = "Helvetica"
+_FONT_DIR = Path(__file__).with_name("fonts")
+_UNICODE_FONT = "DejaVuSans"
+_FACES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _BODY, _SMALL, _TABLE = 10, 8, 8.5
 _LINE = 4.9
 _ROW_LINE = 3.8
 _CELL_PAD = 1.2
+_MISSING = "\ufffd"
+# Right-to-left letters: fpdf2 would draw them left to right and, for Arabic, unjoined.
+_NEEDS_SHAPING = frozenset({"R", "AL", "AN"})
+_PUNCTUATION = "()[]{},.;:!?'\"“”‘’«»"
 
 
-# Letters with no decomposition to a base letter, and punctuation Windows-1252 lacks.
-_SPELLED = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Ŧ": "T",
-                          "ŧ": "t", "Ŋ": "N", "ŋ": "n", "ĸ": "k", "‐": "-", "‑": "-", "‒": "-", "−": "-",
-                          "―": "—", "′": "'", "″": '"', "\u2009": " ", "\u202f": " "})
+@functools.cache
+def _coverage() -> frozenset[int]:
+    """Code points both faces draw: a letter mixes bold and regular, so a name must print in either."""
+    faces = []
+    for name in _FACES.values():
+        with TTFont(_FONT_DIR / name, lazy=True) as font:
+            faces.append(frozenset(font.getBestCmap()))
+    return frozenset.intersection(*faces)
+
+
+def _printable(char: str) -> bool:
+    return (char.isspace() or ord(char) in _coverage()) and unicodedata.bidirectional(char) not in _NEEDS_SHAPING
 
 
 def safe(text: str) -> str:
-    """Text the built-in fonts can draw: Windows-1252 as is, other letters without their accents.
-
-    Scripts with no Latin spelling (Chinese, Arabic, ...) print as '?': the DOCX keeps them."""
-    try:
-        text.encode(_ENCODING)
+    """Text as the PDF draws it: composed (Zoë typed with a combining diaeresis becomes the one letter the
+    fonts have), and anything DejaVu Sans cannot draw as U+FFFD."""
+    if text.isascii():  # most text, and a letter to a council can list thousands of names
         return text
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for char in text.translate(_SPELLED):
+    text = unicodedata.normalize("NFC", text)
+    if all(map(_printable, text)):
+        return text
+    return "".join(char if _printable(char) else _MISSING for char in text)
+
+
+def _texts(letter: Letter) -> Iterator[str]:
+    """Every piece of text the PDF prints, composed; ASCII left out, as every font draws it."""
+    lines = [letter.title, letter.author, letter.stem, letter.header, letter.footer]
+    for block in letter.blocks:
+        lines += [plain(line) for line in block.lines]
+        lines += [cell(text)[0] for row in block.rows for text in row]
+    for line in lines:
+        if not line.isascii():
+            yield unicodedata.normalize("NFC", line)
+
+
+def _needs_embedding(letter: Letter) -> bool:
+    for text in _texts(letter):
         try:
-            char.encode(_ENCODING)
-            out.append(char)
+            text.encode(_ENCODING)
         except UnicodeEncodeError:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-            out.append(base if base and base.isascii() else "?")
-    return "".join(out)
+            return True
+    return False
+
+
+def cannot_print(letter: Letter) -> tuple[str, ...]:
+    """The words of the letter the PDF cannot draw in full, each once, in order; empty if it draws them all."""
+    words: dict[str, None] = {}
+    for text in _texts(letter):
+        if not all(map(_printable, text)):
+            words.update(dict.fromkeys(word.strip(_PUNCTUATION) for word in text.split()
+                                       if not all(map(_printable, word))))
+    return tuple(words)
+
+
+def warning_for(letter: Letter, *, shown: int = 3) -> str:
+    """What the officer is told when the PDF of a letter cannot print a name (or any other words) in it."""
+    words = cannot_print(letter)
+    if not words:
+        return ""
+    listed = ", ".join(words[:shown]) + (f" and {len(words) - shown} more" if len(words) > shown else "")
+    what = "this name" if len(words) == 1 else "these names"
+    return f"the PDF cannot print {what} ({listed}); send the DOCX"
 
 
 class _LetterPDF(FPDF):
     def __init__(self, letter: Letter) -> None:
         super().__init__(format="A4")
         self.letter = letter
-        self.core_fonts_encoding = _ENCODING
+        if _needs_embedding(letter):
+            self.typeface = _UNICODE_FONT
+            for style, name in _FACES.items():
+                self.add_font(_UNICODE_FONT, style, _FONT_DIR / name)
+        else:
+            self.typeface = _CORE_FONT
+            self.core_fonts_encoding = _ENCODING
         self.set_margins(20, 22, 20)
         self.set_auto_page_break(True, margin=20)
         self.set_creation_date(letter.issued_at)
@@ -62,14 +124,14 @@ class _LetterPDF(FPDF):
         self.alias_nb_pages()
 
     def header(self) -> None:
-        self.set_font(_FONT, "B", _SMALL)
+        self.set_font(self.typeface, "B", _SMALL)
         self.set_y(10)
         self.cell(0, 4, safe(self.letter.header), align="C", new_x="LMARGIN", new_y="NEXT")
         self.set_y(22)
 
     def footer(self) -> None:
         self.set_y(-14)
-        self.set_font(_FONT, "B", _SMALL)
+        self.set_font(self.typeface, "B", _SMALL)
         self.cell(0, 4, safe(f"{self.letter.footer} · page {self.page_no()} of {{nb}}"), align="C")
 
 
@@ -85,7 +147,7 @@ def write_pdf(letter: Letter, path: Path) -> None:
 class _Measure:
     """Text widths, cached: fpdf2's own line breaking is too slow for letters listing thousands of people."""
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: _LetterPDF) -> None:
         self.pdf = pdf
         self.cache: dict[tuple[str, str, float], float] = {}
 
@@ -93,7 +155,7 @@ class _Measure:
         key = (text, style, size)
         found = self.cache.get(key)
         if found is None:
-            self.pdf.set_font(_FONT, style, size)
+            self.pdf.set_font(self.pdf.typeface, style, size)
             found = self.cache[key] = self.pdf.get_string_width(text)
         return found
 
@@ -149,11 +211,11 @@ def _flow(pdf: _LetterPDF, measure: _Measure, lines: tuple[str, ...], *, size: f
                 pdf.add_page()
             baseline = pdf.get_y() + height * 0.75
             if bullet and first:
-                pdf.set_font(_FONT, "", size)
+                pdf.set_font(pdf.typeface, "", size)
                 pdf.text(left - 4, baseline, "•")
             first = False
             for offset, word, style in placed:
-                pdf.set_font(_FONT, style, size)
+                pdf.set_font(pdf.typeface, style, size)
                 pdf.text(left + offset, baseline, word)
             pdf.set_y(pdf.get_y() + height)
 
@@ -181,15 +243,17 @@ def _block(pdf: _LetterPDF, measure: _Measure, block: Block) -> None:
 # --- tables: drawn directly, so a council with thousands of people still takes seconds -----------------
 
 
-def _column_widths(pdf: FPDF, rows: tuple[tuple[str, ...], ...]) -> list[float]:
+def _column_widths(pdf: _LetterPDF, rows: tuple[tuple[str, ...], ...]) -> list[float]:
     """Short values (dates, NHS numbers) never wrap; long ones share what is left by how long they are."""
     columns = max(len(row) for row in rows)
-    sample = [[safe(cell(text)[0]) for text in row] for row in rows[:300]]
+    sample = [[(safe(text), bold) for text, bold in map(cell, row)]
+              for row in (*rows[:300], *rows[300:][-1:])]  # and the last: a total is the widest amount
     pad = 2 * _CELL_PAD + 0.5
     natural, least = [0.0] * columns, [0.0] * columns
     for number, row in enumerate(sample):
-        pdf.set_font(_FONT, "B" if number == 0 else "", _TABLE)
-        for index, text in enumerate(row):
+        for index, (text, bold) in enumerate(row):
+            # measured in the face it is drawn in: DejaVu Sans Bold is markedly wider than its regular
+            pdf.set_font(pdf.typeface, "B" if number == 0 or bold else "", _TABLE)
             whole = pdf.get_string_width(text) + pad
             natural[index] = max(natural[index], whole)
             keep = whole if len(text) <= 16 else max(pdf.get_string_width(w) for w in text.split() or [""]) + pad
@@ -221,7 +285,7 @@ def _table(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]
             for number, placed in enumerate(lines):
                 baseline = y + _CELL_PAD + _ROW_LINE * (number + 1) - 0.9
                 for offset, word, style in placed:
-                    pdf.set_font(_FONT, style, _TABLE)
+                    pdf.set_font(pdf.typeface, style, _TABLE)
                     pdf.text(x + _CELL_PAD + offset, baseline, word)
             x += width
         pdf.set_y(y + height)

@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 
 _CQC_ID = re.compile(r"^1-\d{8,11}$")
+# CQC registers NHS bodies under their ODS codes: the trust's 3-character code as the provider (RX3,
+# TAD) and a 5-character site code as the location (RX3LD). ODS codes for NHS organisations begin with
+# a letter, which keeps typos of the '1-' form (12345) from passing as one.
+_ODS_CODE = {"provider": re.compile(r"^[A-Z][A-Z0-9]{2}$"), "location": re.compile(r"^[A-Z][A-Z0-9]{4}$")}
+_ODS_EXAMPLE = {"provider": "RX3, an NHS trust's 3-character ODS code",
+                "location": "RX3LD, an NHS site's 5-character ODS code"}
 
 
 class BadIdentifier(ValueError):
@@ -33,9 +39,20 @@ def format_nhs_number(digits: str) -> str:
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
 
 
-def check_cqc_id(text: str, *, what: str = "CQC ID") -> str:
-    """CQC provider and location IDs look like 1-101234567."""
-    value = str(text).strip()
-    if not _CQC_ID.match(value):
-        raise BadIdentifier(f"{what} {text!r} should look like 1-101234567 ('1-' then 8 to 11 digits)")
-    return value
+def check_cqc_id(text: str, *, what: str = "CQC ID", kind: str | None = None) -> str:
+    """A CQC provider or location ID: 1-101234567 for most providers, or an ODS code for an NHS body
+    (`kind` "provider": RX3; "location": RX3LD; None: either). Returned stripped and in upper case."""
+    value = str(text).strip().upper()
+    kinds = ("provider", "location") if kind is None else (kind,)
+    if _CQC_ID.match(value) or any(_ODS_CODE[k].match(value) for k in kinds):
+        return value
+    forms = " or ".join(_ODS_EXAMPLE[k] for k in kinds)
+    raise BadIdentifier(f"{what} {text!r} should look like 1-101234567 ('1-' then 8 to 11 digits) or {forms}")
+
+
+def check_cqc_provider_id(text: str) -> str:
+    return check_cqc_id(text, what="CQC provider ID", kind="provider")
+
+
+def check_cqc_location_id(text: str) -> str:
+    return check_cqc_id(text, what="CQC location ID", kind="location")

@@ -17,9 +17,13 @@ from contingency.models import (
 )
 from contingency.rules import lifecycle
 from contingency.rules.authorities import AuthorityNotResolved
-from contingency.rules.classification import classify
+from contingency.rules.classification import classify, trigger
 from contingency.rules.events import event_by_key
-from contingency.rules.identifiers import BadIdentifier, check_cqc_id
+from contingency.rules.identifiers import (
+    BadIdentifier,
+    check_cqc_location_id,
+    check_cqc_provider_id,
+)
 from contingency.services.errors import BadInput
 from contingency.services.playbooks import start_matching
 from contingency.store import Store
@@ -51,8 +55,8 @@ def build_facts(store: Store, *, provider: str, service: str, area: str, event: 
     except AuthorityNotResolved as exc:
         raise BadInput(f"area: {exc}") from None
     try:
-        provider_id = check_cqc_id(cqc_provider_id, what="CQC provider ID") if cqc_provider_id else None
-        locations = tuple(check_cqc_id(loc, what="CQC location ID") for loc in cqc_location_ids)
+        provider_id = check_cqc_provider_id(cqc_provider_id) if cqc_provider_id else None
+        locations = tuple(check_cqc_location_id(loc) for loc in cqc_location_ids)
     except BadIdentifier as exc:
         raise BadInput(str(exc)) from None
     if aware_at > store.clock() + timedelta(minutes=5):
@@ -103,6 +107,13 @@ def change_facts(store: Store, incident_id: int, reason: str | None = None, **ch
 
             redetermine_incident(store, incident_id, f"classification is now {result.classification.label}")
             start_matching(store, updated, f"classification is now {result.classification.label}")
+        elif trigger(facts).classification is not trigger(incident.facts).classification or \
+                facts.service_kind is not incident.facts.service_kind:
+            # Elsewhere the classification stays "not our duty" while the trigger moves (a warning becomes a
+            # failure), and the service kind says whether addresses decide: people read both (brief rule 5).
+            from contingency.services.people import redetermine_incident
+
+            redetermine_incident(store, incident_id, "the incident's trigger or service changed")
     return updated
 
 

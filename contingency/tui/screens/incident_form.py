@@ -153,12 +153,21 @@ class IncidentForm(Dialog):
                 event_date=event_date, continuing=self.query_one("#continuing", Checkbox).value,
                 regulated=False if self.query_one("#not-regulated", Checkbox).value else None,
                 cqc_provider_id=self._value("cqc").strip() or None, lead_officer=self._value("lead"),
+                # Facts the form does not show are kept as they are, not reset to their defaults.
+                **self._facts_not_on_the_form(),
             )
         except BadInput as exc:
             if "CQC" in str(exc):
                 self.query_one("#f-cqc", Field).show(str(exc))
             raise
         return facts
+
+    def _facts_not_on_the_form(self) -> dict:
+        if self.incident is None:
+            return {}
+        facts = self.incident.facts
+        return {"registered": facts.registered, "cqc_location_ids": facts.cqc_location_ids,
+                "insolvency_practitioner": facts.insolvency_practitioner}
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:

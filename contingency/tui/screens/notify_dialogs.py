@@ -19,6 +19,7 @@ from contingency.notification import DocumentFormat, Notification, NotificationK
 from contingency.rules.notifications import EXERCISE_MARK
 from contingency.rules.times import BadDate, parse_local_datetime
 from contingency.services import notifications as service
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.tui.screens.base import Dialog
 from contingency.tui.screens.work_dialog import WorkDialog
@@ -156,9 +157,11 @@ class GenerateDialog(WorkDialog):
         letters = len({f.notification.reference for f in files})
         shown = "\n".join(f"• {f.path.name}" for f in files[:4])
         more = f"\n… and {len(files) - 4} more" if len(files) > 4 else ""
+        # A name the PDF's font cannot print is said out loud, never left as a box in a letter nobody reread.
+        warnings = "".join(f"\n⚠ {f.path.name}: {f.warning}" for f in files if f.warning)
         self.query_one("#work-result", Static).update(
-            f"✓ Wrote {len(files)} {'file' if len(files) == 1 else 'files'} ({letters} "
-            f"{'letter' if letters == 1 else 'letters'}) to {self.folder.expanduser()}:\n{shown}{more}")
+            f"✓ Wrote {plural(len(files), 'file')} ({plural(letters, 'letter')}) to "
+            f"{self.folder.expanduser()}:\n{shown}{more}{warnings}")
         self.query_one("#dialog", VerticalScroll).scroll_end(animate=False)
 
     def failed(self, message: str) -> None:
