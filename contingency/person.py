@@ -142,6 +142,10 @@ class Flag(StrEnum):
     AUTHORITY_UNRESOLVED = "authority-unresolved"
     BAD_VALUE = "bad-value"
     NO_RAG = "no-rag"
+    # Care at home: where the person lives decides whose duty it is (brief rule 5, worked case 3).
+    HOME_AREA_LIKELY = "home-area-likely"  # a postcode sector split between councils: likely only
+    HOME_AREA_UNKNOWN = "home-area-unknown"  # no usable postcode, or Northern Ireland: ask
+    ICB_ASSUMED = "icb-assumed"  # the ICB taken from the address, not the GP practice (rule 11)
 
     @property
     def label(self) -> str:
@@ -161,6 +165,9 @@ FLAG_LABELS = {
     Flag.AUTHORITY_UNRESOLVED: "authority name unresolved",
     Flag.BAD_VALUE: "bad value to fix",
     Flag.NO_RAG: "not yet risk-rated",
+    Flag.HOME_AREA_LIKELY: "council where they live is likely only: confirm the address",
+    Flag.HOME_AREA_UNKNOWN: "council where they live not known: ask",
+    Flag.ICB_ASSUMED: "ICB assumed from address; confirm from the GP practice",
 }
 
 
@@ -189,6 +196,9 @@ class PersonFacts(Frozen):
     nhs_number: str | None = None  # 10 digits, Modulus 11 checked
     service_address: str = ""  # room, or the address where care is delivered
     home_postcode: str = ""
+    # The council area where the person lives, as the provider's list names it: neither who pays nor
+    # ordinary residence (brief s.6), so no rule reads it as either.
+    home_council_code: str | None = None
     service_kind: ServiceKind | None = None
     hours_per_week: float | None = Field(default=None, ge=0, le=168)
     visits_per_week: int | None = Field(default=None, ge=0, le=200)
@@ -207,6 +217,10 @@ class PersonFacts(Frozen):
     nominee_relationship: str = ""
     nominee_phone: str = ""
     nominee_email: str = ""
+    gp_practice: str = ""
+    # Held securely (brief s.8): its own column, masked on every screen and output, never in a letter or
+    # in the event log's before/after (contingency.store.eventlog.SECRET_FIELDS).
+    key_safe_code: str = ""
     advocate_needed: bool = False
     immigration_question: bool = False
     housing_question: bool = False

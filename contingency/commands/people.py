@@ -8,6 +8,7 @@ from typing import Any
 
 from contingency.commands.base import EXIT_OK, Commands, emit, record_id, store_for
 from contingency.person import Person
+from contingency.rules.columns import mask_secret
 from contingency.rules.times import to_utc_iso
 from contingency.rules.words import plural
 from contingency.services.errors import BadInput
@@ -20,7 +21,9 @@ def register(cmds: Commands) -> None:
     importer.add_argument("file", type=Path)
     importer.add_argument("--map", help="a TOML/JSON file {'Header in file' = 'field'}, or a saved mapping's name")
     importer.add_argument("--save-map", help="save the --map mapping under this name for next time")
-    importer.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    importer.add_argument("--sheet", help="XLSX sheet name (default: the sheet whose header row is most recognised)")
+    importer.add_argument("--header-row", type=int, metavar="N",
+                          help="the row number holding the column headers (default: the row most like one)")
     lister = people.add("list", "list people with their determination", cmd_people_list)
     lister.add_argument("incident", type=record_id)
     lister.add_argument("--basis", help="s48, s48+s49, existing-s18, nhs-icb, urgent-s19, not-our-duty, none-yet")
@@ -31,6 +34,7 @@ def register(cmds: Commands) -> None:
     lister.add_argument("--search", default="", help="name, NHS number, provider ref or date of birth")
     shower = people.add("show", "show one person, their determination and history", cmd_people_show)
     shower.add_argument("person", type=record_id)
+    shower.add_argument("--reveal-key-safe", action="store_true", help="print the key-safe code (masked otherwise)")
     adder = people.add("add", "add one person (FIELD=VALUE ...)", cmd_people_add)
     adder.add_argument("incident", type=record_id)
     adder.add_argument("values", nargs="+", metavar="FIELD=VALUE")
@@ -54,6 +58,8 @@ def register(cmds: Commands) -> None:
 
 def person_json(person: Person) -> dict[str, Any]:
     facts = person.facts.model_dump(mode="json")
+    # A key-safe code opens the person's front door: never in output unless asked for by name.
+    facts["key_safe_code"] = mask_secret(person.facts.key_safe_code)
     det = person.determination
     return {
         "id": person.id, "incident_id": person.incident_id, "merged_into": person.merged_into, **facts,
@@ -80,7 +86,8 @@ def cmd_people_import(args: argparse.Namespace) -> int:
     mapping = load_mapping(store, args.map)
     if args.save_map:
         save_mapping(store, args.save_map, mapping)
-    summary = import_file(store, args.incident, args.file, mapping=mapping, sheet=args.sheet)
+    summary = import_file(store, args.incident, args.file, mapping=mapping, sheet=args.sheet,
+                          header_row=args.header_row)
     emit(args, summary.as_json(), summary.sentence())
     return EXIT_OK
 
@@ -125,6 +132,9 @@ def cmd_people_show(args: argparse.Namespace) -> int:
     merged = ([f"  MERGED into person {person.merged_into}: this record is kept for its history; use person "
                f"{person.merged_into} ('contingency people show {person.merged_into}')"]
               if person.merged_into is not None else [])
+    key_safe = (person.facts.key_safe_code if args.reveal_key_safe
+                else f"{mask_secret(person.facts.key_safe_code)} (--reveal-key-safe shows it)")
+    key_safe = key_safe if person.facts.key_safe_code else ""
     text = "\n".join([
         f"Person {person.id}: {person.facts.display_name} (incident {person.incident_id})",
         *merged,
@@ -133,10 +143,14 @@ def cmd_people_show(args: argparse.Namespace) -> int:
         f"  flags: {', '.join(f.label for f in det.flags) or 'none'}",
         *(f"  - {r}" for r in det.reasons),
         *(f"  issue: {i.field} {i.value!r}: {i.message}" for i in person.facts.issues),
+        *([f"  key safe code: {key_safe}"] if key_safe else []),
         "  history:",
         *(f"    {h['at']} {h['officer']}: {h['action']}" + (f" ({h['reason']})" if h["reason"] else "") for h in history),
     ])
-    emit(args, {**person_json(person), "history": history}, text)
+    shown = {**person_json(person), "history": history}
+    if args.reveal_key_safe:
+        shown["key_safe_code"] = person.facts.key_safe_code
+    emit(args, shown, text)
     return EXIT_OK
 
 

@@ -20,6 +20,14 @@ from contingency.rules.authorities import (
     ICBIndex,
     normalise,
 )
+from contingency.rules.columns import (
+    FUNDING_WORDS,
+    PROVIDER_RATINGS,
+    RAG_WORDS,
+    SERVICE_PHRASES,
+    SERVICE_WORDS,
+    header_key,
+)
 from contingency.rules.identifiers import BadIdentifier, normalise_nhs_number
 from contingency.rules.times import BadDate, parse_uk_date
 
@@ -30,37 +38,9 @@ class FieldProblem(ValueError):
         super().__init__(message)
 
 
-_FUNDING_WORDS: dict[str, Funding | str] = {
-    **dict.fromkeys(["la", "council", "local authority", "la funded", "council funded", "local authority funded",
-                     "placed", "la placement", "social services", "ssd"], "council"),
-    **dict.fromkeys(["own", "own council", "our council", "host"], Funding.OWN_COUNCIL),
-    **dict.fromkeys(["private", "self", "self funded", "self funder", "sf", "full cost", "privately funded",
-                     "private pay", "full fee payer"], Funding.SELF_FUNDED),
-    **dict.fromkeys(["dp", "direct payment", "direct payments", "pb", "personal budget dp"], Funding.DIRECT_PAYMENT),
-    **dict.fromkeys(["chc", "nhs chc", "continuing healthcare", "continuing health care", "nhs",
-                     "nhs continuing healthcare", "fully funded nhs"], Funding.NHS_CHC),
-    **dict.fromkeys(["fnc", "funded nursing care", "nhs funded nursing care", "nursing contribution"], Funding.FNC),
-    **dict.fromkeys(["joint", "jointly funded", "joint funded", "joint health and social care"], Funding.JOINT),
-    **dict.fromkeys(["s117", "117", "section 117", "s 117", "mha s117", "aftercare", "after care"], Funding.S117),
-    **dict.fromkeys(["unknown", "not known", "tbc", "?", "n k", "nk"], Funding.UNKNOWN),
-    **dict.fromkeys(["other council", "other la", "out of area", "ooa"], Funding.OTHER_ENGLISH_COUNCIL),
-    **dict.fromkeys(["welsh council", "wales"], Funding.WELSH_COUNCIL),
-    **dict.fromkeys(["scottish council", "scotland"], Funding.SCOTTISH_COUNCIL),
-    **dict.fromkeys(["ni", "hsc trust", "ni trust", "northern ireland"], Funding.NI_TRUST),
-}
-_FUNDING_WORDS.update({f.value.replace("-", " "): f for f in Funding})
-
-_SERVICE_WORDS: dict[str, ServiceKind] = {
-    **dict.fromkeys(["residential", "care home", "residential care", "res"], ServiceKind.CARE_HOME),
-    **dict.fromkeys(["nursing", "nursing home", "care home with nursing", "nursing care home"],
-                    ServiceKind.CARE_HOME_NURSING),
-    **dict.fromkeys(["home care", "domiciliary", "domiciliary care", "dom care", "homecare"], ServiceKind.HOME_CARE),
-    **dict.fromkeys(["supported living", "sl"], ServiceKind.SUPPORTED_LIVING),
-    **dict.fromkeys(["extra care", "extra care housing"], ServiceKind.EXTRA_CARE),
-    **dict.fromkeys(["shared lives", "adult placement"], ServiceKind.SHARED_LIVES),
-    **dict.fromkeys(["day service", "day centre", "day care"], ServiceKind.DAY_SERVICE),
-}
-_SERVICE_WORDS.update({k.value.replace("-", " "): k for k in ServiceKind})
+# The value tables are data in contingency.rules.columns, beside the headers they belong to.
+_FUNDING_WORDS = FUNDING_WORDS
+_SERVICE_WORDS = SERVICE_WORDS
 
 _STATUS_WORDS: dict[str, PersonStatus] = {
     **{s.value.replace("-", " "): s for s in PersonStatus},
@@ -83,6 +63,43 @@ def _enum(mapping: dict[str, Any], what: str, choices: str) -> Callable[[str], A
             return mapping[key]
         raise FieldProblem(Flag.BAD_VALUE, f"{what} {raw!r} is not recognised; use one of: {choices}")
     return parse
+
+
+def parse_service_kind(raw: str) -> ServiceKind:
+    """A service cell: a known word or phrase ("Care home service with nursing", "Homecare agencies"). A
+    cell naming two kinds (a home registered for both) is not guessed."""
+    key = normalise(raw)
+    if key in SERVICE_WORDS:
+        return SERVICE_WORDS[key]
+    found = set()
+    for part in re.split(r"[,;/|+&]| and ", raw):
+        part_key = normalise(part)
+        if not part_key:
+            continue
+        kind = SERVICE_WORDS.get(part_key) or SERVICE_WORDS.get(header_key(part))
+        if kind is None:
+            kind = next((k for phrase, k in SERVICE_PHRASES if re.search(rf"\b{phrase}\b", part_key)), None)
+        if kind is None:
+            break
+        found.add(kind)
+    else:
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            kinds = " and ".join(sorted(k.value for k in found))
+            raise FieldProblem(Flag.BAD_VALUE, f"service {raw!r} names more than one kind ({kinds}); choose one")
+    choices = ", ".join(k.value for k in ServiceKind)
+    raise FieldProblem(Flag.BAD_VALUE, f"service kind {raw!r} is not recognised; use one of: {choices}")
+
+
+def parse_rag(raw: str) -> RAG:
+    key = normalise(raw)
+    if key in RAG_WORDS:
+        return RAG_WORDS[key]
+    if key in PROVIDER_RATINGS:
+        return PROVIDER_RATINGS[key]
+    raise FieldProblem(Flag.BAD_VALUE, f"risk rating {raw!r} is not recognised; use one of: RED, AMBER, GREEN "
+                       "(or the provider's High, Medium, Low)")
 
 
 def parse_bool(raw: str) -> bool:
@@ -147,20 +164,20 @@ class FieldParser:
         self.parsers: dict[str, Callable[[str], Any]] = {
             "date_of_birth": lambda raw: parse_date_of_birth(raw, today=today),
             "nhs_number": self.nhs_number,
-            "service_kind": _enum(_SERVICE_WORDS, "service kind", ", ".join(k.value for k in ServiceKind)),
+            "service_kind": parse_service_kind,
             "hours_per_week": lambda raw: parse_number(raw, integer=False, what="hours per week", high=168),
             "visits_per_week": lambda raw: parse_number(raw, integer=True, what="visits per week", high=200),
             "weekly_cost_pence": parse_money_pence,
             "funding": self.funding_word,
             "funding_body": self.authority,
             "or_code": self.authority,
+            "home_council_code": self.authority,
             "icb_code": self.icb,
             "or_status": _enum({s.value: s for s in ORStatus}, "ordinary residence status",
                                ", ".join(s.value for s in ORStatus)),
             "carer_role": _enum({r.value.replace("-", " "): r for r in CarerRole}, "carer role",
                                 ", ".join(r.value for r in CarerRole)),
-            "rag": _enum({"red": RAG.RED, "r": RAG.RED, "amber": RAG.AMBER, "a": RAG.AMBER, "green": RAG.GREEN,
-                          "g": RAG.GREEN}, "risk rating", "RED, AMBER, GREEN"),
+            "rag": parse_rag,
             "status": _enum(_STATUS_WORDS, "status", ", ".join(s.value for s in PersonStatus)),
             **dict.fromkeys(["fnc", "capacity_concern", "advocate_needed", "immigration_question",
                              "housing_question"], parse_bool),

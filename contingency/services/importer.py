@@ -1,7 +1,8 @@
 """Import the provider's list of people. Nobody is dropped; the import lands whole or not at all.
 
 imported + merged + rejected = data rows, always. A bad field is kept as a flag quoting the value;
-only a row with nothing to identify a person is rejected, and it is kept with its reason.
+only a row with nothing to identify a person, or a total or note among the rows, is rejected, and it
+is kept with its reason. A key-safe code is never written into a rejected row, notes or the log.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from pydantic import ValidationError
 
 from contingency.person import DataIssue, Flag, Funding, PersonFacts, Source
 from contingency.rules.authorities import normalise
-from contingency.rules.columns import CANONICAL, NOT_A_COUNCIL, field_for_header
+from contingency.rules.columns import (
+    IDENTITY_FIELDS,
+    IMPORT_FIELDS,
+    NOT_A_COUNCIL,
+    furniture_reason,
+    header_score,
+    map_headers,
+    mask_secret,
+    provider_rating_reason,
+)
 from contingency.rules.normalise import FieldParser, FieldProblem, clean_text
 from contingency.services.errors import BadInput
 from contingency.services.people import (
@@ -46,6 +56,10 @@ class ImportSummary:
     unmapped_headers: list[str] = field(default_factory=list)
     rejects_file: str | None = None
     import_id: int | None = None
+    header: str = ""  # which row (and sheet) held the headers, and why that one
+    header_row: int | None = None
+    sheet: str | None = None
+    above_header: list[str] = field(default_factory=list)  # what was above the headers, not read as people
 
     @property
     def balanced(self) -> bool:
@@ -56,16 +70,22 @@ class ImportSummary:
             "import_id": self.import_id, "file": self.file_name, "data_rows": self.data_rows,
             "blank_rows": self.blank_rows, "imported": self.imported, "merged": self.merged,
             "rejected": self.rejected, "flags": dict(self.flags), "unmapped_headers": self.unmapped_headers,
-            "rejects_file": self.rejects_file, "balanced": self.balanced,
+            "rejects_file": self.rejects_file, "balanced": self.balanced, "header": self.header,
+            "header_row": self.header_row, "sheet": self.sheet, "above_header": self.above_header,
         }
 
     def sentence(self) -> str:
         flag_text = ", ".join(f"{n} {k}" for k, n in self.flags.most_common()) or "none"
-        lines = [
+        lines = [self.header] if self.header else []
+        lines += [
             f"{self.file_name}: {self.data_rows} data rows = {self.imported} imported + {self.merged} merged "
             f"+ {len(self.rejected)} rejected" + (" (checked)" if self.balanced else " (DOES NOT ADD UP)"),
             f"flags to fix: {flag_text}",
         ]
+        if self.above_header:
+            shown = ", ".join(repr(text[:60]) for text in self.above_header[:4])
+            more = f" and {len(self.above_header) - 4} more" if len(self.above_header) > 4 else ""
+            lines.append(f"{len(self.above_header)} line(s) above the headers not read as people: {shown}{more}")
         if self.blank_rows:
             lines.append(f"{self.blank_rows} blank line(s) ignored")
         if self.unmapped_headers:
@@ -93,9 +113,10 @@ def load_mapping(store: Store, spec: str | None) -> dict[str, str]:
         if saved is None:
             raise BadInput(f"{spec!r} is neither a mapping file nor a saved mapping")
         mapping = saved
-    bad = {v for v in mapping.values() if v not in CANONICAL}
+    bad = {v for v in mapping.values() if v not in IMPORT_FIELDS}
     if bad:
-        raise BadInput(f"mapping names unknown field(s) {', '.join(sorted(bad))}; fields are: {', '.join(CANONICAL)}")
+        raise BadInput(f"mapping names unknown field(s) {', '.join(sorted(bad))}; "
+                       f"fields are: {', '.join(IMPORT_FIELDS)}")
     return mapping
 
 
@@ -105,10 +126,12 @@ def save_mapping(store: Store, name: str, mapping: dict[str, str]) -> None:
 
 
 def import_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str, str] | None = None,
-                sheet: str | None = None, write_rejects: bool = True, progress: Progress | None = None,
-                cancelled: CancelCheck | None = None) -> ImportSummary:
-    """`progress` hears (rows read, data rows); `cancelled` stops the import, which then lands not at all."""
-    table = read_table(path, sheet=sheet)
+                sheet: str | None = None, header_row: int | None = None, write_rejects: bool = True,
+                progress: Progress | None = None, cancelled: CancelCheck | None = None) -> ImportSummary:
+    """`progress` hears (rows read, data rows); `cancelled` stops the import, which then lands not at all.
+    The header row (and sheet) is found by how many headers it has that we know, unless given."""
+    explicit = mapping or {}
+    table = read_table(path, sheet=sheet, header_row=header_row, score=lambda cells: header_score(cells, explicit))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest, mapping=mapping or {},
                            progress=progress, cancelled=cancelled)
@@ -130,7 +153,10 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
     parser = field_parser(store)
     columns = _map_columns(table.headers, mapping)
     summary = ImportSummary(file_name=file_name, data_rows=len(table.rows), blank_rows=table.blank_rows,
-                            unmapped_headers=[h for i, h in enumerate(table.headers) if i not in columns and h])
+                            unmapped_headers=[h for i, h in enumerate(table.headers) if i not in columns and h],
+                            header=_header_sentence(table, columns), header_row=table.header_row,
+                            sheet=table.sheet, above_header=[text for _n, text in table.above])
+    secret_columns = {i for i, f in columns.items() if f == "key_safe_code"}
     builder = _RowBuilder(parser, columns, table.headers, file_name)
     new_people: dict[int, PersonFacts] = {}  # id -> facts, in file order
     by_nhs: dict[str, int] = {}
@@ -143,7 +169,8 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
                 step(done, len(table.rows))
             facts, reject = builder.build(number, values)
             if facts is None:
-                summary.rejected.append({"row": number, "reason": reject, "values": [_plain(v) for v in values]})
+                summary.rejected.append({"row": number, "reason": reject, "values": [
+                    mask_secret(clean_text(v)) if i in secret_columns else _plain(v) for i, v in enumerate(values)]})
                 continue
             if facts.nhs_number:
                 target = by_nhs.get(facts.nhs_number)
@@ -175,20 +202,27 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
 
 
 def _map_columns(headers: list[str], mapping: dict[str, str]) -> dict[int, str]:
-    explicit = {normalise(k): v for k, v in mapping.items()}
-    columns: dict[int, str] = {}
-    taken: set[str] = set()
-    for index, header in enumerate(headers):
-        field_name = explicit.get(normalise(header)) or field_for_header(header)
-        if field_name and field_name not in taken:
-            columns[index] = field_name
-            taken.add(field_name)
-    if not taken & {"first_name", "last_name", "provider_ref", "nhs_number"}:
+    columns = map_headers(headers, mapping)
+    if not set(columns.values()) & IDENTITY_FIELDS:
         raise BadInput(
             "no column identifies people (expected e.g. 'Surname', 'First name', 'NHS number' or 'Provider ref'); "
             f"the headers are: {', '.join(h for h in headers if h)}. Use --map to say which column is which"
         )
     return columns
+
+
+def _header_sentence(table: Table, columns: dict[int, str]) -> str:
+    where = f"header row {table.header_row}" + (f" of sheet {table.sheet!r}" if table.sheet else "")
+    named = sum(1 for h in table.headers if h)
+    why = {
+        "given": " (as asked)",
+        "best": " (the row most like a header; --header-row N or --sheet NAME reads another)",
+        "first": "",
+    }[table.chosen_by]
+    if table.chosen_by == "first" and table.other_sheets and table.sheet:
+        why = " (the sheet most like a list of people; --sheet NAME reads another)"
+    others = f"; other sheets not read: {', '.join(repr(n) for n in table.other_sheets)}" if table.other_sheets else ""
+    return f"{where}: {len(columns)} of {named} columns recognised{why}{others}"
 
 
 class _RowBuilder:
@@ -199,6 +233,9 @@ class _RowBuilder:
         self.file_name = file_name
 
     def build(self, number: int, values: list[Any]) -> tuple[PersonFacts | None, str]:
+        furniture = furniture_reason(values, self.columns, self.headers)
+        if furniture:
+            return None, furniture
         raw: dict[str, Any] = {}
         extras: list[str] = []
         for index, value in enumerate(values):
@@ -224,6 +261,10 @@ class _RowBuilder:
                 continue
             if parsed is not None:
                 data[field_name] = clean_text(parsed) if type(parsed) is str else parsed
+            if field_name == "rag" and parsed is not None and not clean_text(raw.get("rag_reason", "")):
+                provider_reason = provider_rating_reason(value)
+                if provider_reason:
+                    data["rag_reason"] = provider_reason
         funding, body, problem = self.parser.settle_funding(data.pop("funding", None), data.get("funding_body"))
         data["funding"] = funding
         if body:

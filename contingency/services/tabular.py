@@ -1,15 +1,29 @@
-"""Read whatever list a provider hands over: CSV in any of the encodings Excel writes, or XLSX."""
+"""Read whatever list a provider hands over: CSV in any of the encodings Excel writes, or XLSX.
+
+Real lists have a title, a "printed on" line or notes above the headers, a cover sheet before the
+residents, and totals below them. The header row is the one that looks most like one (`Score`), on
+whichever sheet has the best; the officer can name another (`header_row`, `sheet`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from contingency.rules.columns import header_score
 from contingency.services.errors import BadInput
+
+# How much a row looks like a header row; higher is better, compared as a tuple.
+Score = Callable[[list[Any]], tuple[int, ...]]
+# Headers further down than this are not looked for (a 50,000-row list is not scored row by row).
+SCAN_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -18,17 +32,34 @@ class Table:
     rows: list[tuple[int, list[Any]]]  # (row number in the file, values); blank rows already left out
     blank_rows: int
     encoding: str
+    header_row: int = 1  # row number in the file (or sheet) of the headers
+    sheet: str | None = None  # the sheet read, for a workbook
+    chosen_by: str = "first"  # "first" non-blank row, "best" match, or "given" by the officer
+    above: list[tuple[int, str]] = field(default_factory=list)  # non-blank rows above the headers, as text
+    other_sheets: list[str] = field(default_factory=list)  # a workbook's sheets not read
 
 
-def read_table(path: Path, *, sheet: str | None = None) -> Table:
+@dataclass(frozen=True)
+class _Sheet:
+    name: str | None
+    rows: list[tuple[int, list[Any]]]  # every row read, blank ones too
+
+
+def read_table(path: Path, *, sheet: str | None = None, header_row: int | None = None,
+               score: Score | None = None) -> Table:
     if not path.is_file():
         raise BadInput(f"there is no file at {path}")
+    if header_row is not None and header_row < 1:
+        raise BadInput(f"--header-row {header_row}: rows are numbered from 1")
+    score = score or (lambda cells: header_score(cells))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, sheet, header_row, score)
     if suffix == ".xls":
         raise BadInput(f"{path.name} is an old .xls workbook; open it in Excel and save it as .xlsx or CSV")
-    return _read_csv(path.read_bytes())
+    if sheet is not None:
+        raise BadInput(f"--sheet {sheet!r}: {path.name} is not a workbook, so it has no sheets")
+    return _read_csv(path.read_bytes(), header_row, score)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -41,18 +72,61 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252", errors="replace"), "windows-1252"
 
 
-def _read_csv(data: bytes) -> Table:
+def _read_csv(data: bytes, header_row: int | None, score: Score) -> Table:
     text, encoding = decode(data)
-    sample = text[:4096]
+    sample = text[:8192]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
+        # A title or "printed on" line above the table upsets the sniffer's count of separators per line.
+        dialect = _commonest_separator(sample)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    return _split(((n, row) for n, row in enumerate(reader, start=1)), encoding)
+    rows = list(enumerate(reader, start=1))
+    sheet = _Sheet(None, rows)
+    index = _header_index(sheet, header_row, score, required=True)
+    return _split(sheet, index, encoding, given=header_row is not None)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
+def _commonest_separator(sample: str) -> Any:
+    """The separator found the same number of times on the most lines: the table's, not a title's."""
+    best, best_lines = ",", 0
+    for separator in (",", ";", "\t"):
+        counts = Counter(line.count(separator) for line in sample.splitlines() if line.count(separator))
+        lines = counts.most_common(1)[0][1] if counts else 0
+        if lines > best_lines:
+            best, best_lines = separator, lines
+
+    class Dialect(csv.excel):
+        delimiter = best
+
+    return Dialect
+
+
+def _header_index(sheet: _Sheet, header_row: int | None, score: Score, *, required: bool) -> int | None:
+    """Where in `sheet.rows` the header row is: the one given, or the best-scoring of the first rows."""
+    if header_row is not None:
+        for index, (number, row) in enumerate(sheet.rows):
+            if number == header_row:
+                if _blank(row):
+                    raise BadInput(f"--header-row {header_row}{_of(sheet)} is blank; name the row holding the "
+                                   "column headers")
+                return index
+        raise BadInput(f"--header-row {header_row}: {_of(sheet).strip() or 'the file'} has only "
+                       f"{sheet.rows[-1][0] if sheet.rows else 0} rows")
+    candidates = [i for i, (_n, row) in enumerate(sheet.rows) if not _blank(row)][:SCAN_ROWS]
+    if not candidates:
+        if required:
+            raise BadInput("the file is empty: it has no header row")
+        return None
+    # max() keeps the first of equals: the earliest of equally good rows.
+    return max(candidates, key=lambda i: score(sheet.rows[i][1]))
+
+
+def _of(sheet: _Sheet) -> str:
+    return f" of sheet {sheet.name!r}" if sheet.name else ""
+
+
+def _read_xlsx(path: Path, sheet: str | None, header_row: int | None, score: Score) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -63,11 +137,31 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise BadInput(f"{path.name} has no sheet {sheet!r}; its sheets are: {', '.join(book.sheetnames)}")
-        worksheet = book[sheet] if sheet else book.worksheets[0]
-        rows = ((n, [_cell(v) for v in row]) for n, row in enumerate(worksheet.iter_rows(values_only=True), start=1))
-        return _split(rows, "xlsx")
+        if sheet is not None or header_row is not None:
+            name = sheet or book.sheetnames[0]  # a row number alone means the first sheet, as it always has
+        else:
+            best: tuple[tuple[int, ...], str] | None = None
+            for candidate in book.sheetnames:
+                # Only the top of each sheet is read to find its header row; the chosen one is read whole after.
+                top = _Sheet(candidate, list(itertools.islice(_sheet_rows(book[candidate]), SCAN_ROWS * 2)))
+                index = _header_index(top, None, score, required=False)
+                if index is not None and (best is None or score(top.rows[index][1]) > best[0]):
+                    best = (score(top.rows[index][1]), candidate)
+            if best is None:
+                raise BadInput("the file is empty: it has no header row")
+            name = best[1]
+        chosen = _Sheet(name, list(_sheet_rows(book[name])))
+        index = _header_index(chosen, header_row, score, required=True)
+        table = _split(chosen, index, "xlsx", given=header_row is not None)
+        if sheet is None:  # the sheet was chosen for the officer: say which others there were
+            table.other_sheets.extend(n for n in book.sheetnames if n != name)
+        return table
     finally:
         book.close()
+
+
+def _sheet_rows(worksheet: Any) -> Iterable[tuple[int, list[Any]]]:
+    return ((n, [_cell(v) for v in row]) for n, row in enumerate(worksheet.iter_rows(values_only=True), start=1))
 
 
 def _cell(value: Any) -> Any:
@@ -82,22 +176,23 @@ def _blank(row: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
-def _split(numbered_rows: Any, encoding: str) -> Table:
-    headers: list[str] | None = None
+def _split(sheet: _Sheet, index: int | None, encoding: str, *, given: bool) -> Table:
+    if index is None:
+        raise BadInput("the file is empty: it has no header row")
+    number, header_cells = sheet.rows[index]
+    headers = ["" if h is None else str(h).strip() for h in header_cells]
+    above = [(n, " | ".join(str(v).strip() for v in row if v is not None and str(v).strip()))
+             for n, row in sheet.rows[:index] if not _blank(row)]
     rows: list[tuple[int, list[Any]]] = []
     blanks = 0
-    for number, row in numbered_rows:
+    for row_number, row in sheet.rows[index + 1:]:
         if _blank(row):
-            if headers is not None:
-                blanks += 1
+            blanks += 1
             continue
-        if headers is None:
-            headers = ["" if h is None else str(h).strip() for h in row]
-            continue
-        rows.append((number, list(row)))
-    if headers is None:
-        raise BadInput("the file is empty: it has no header row")
-    return Table(headers=headers, rows=rows, blank_rows=blanks, encoding=encoding)
+        rows.append((row_number, list(row)))
+    chosen_by = "given" if given else ("first" if not above else "best")
+    return Table(headers=headers, rows=rows, blank_rows=blanks, encoding=encoding, header_row=number,
+                 sheet=sheet.name, chosen_by=chosen_by, above=above)
 
 
 def write_csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:

@@ -41,6 +41,29 @@ ENTITY_TABLES: dict[str, tuple[str, str]] = {
 }
 
 
+# Fields whose values never enter the log (a key-safe code opens someone's front door). The log says
+# only whether one is held and whether it changed; the check against the record compares just that.
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {"person": ("key_safe_code",)}
+SECRET_HELD = "[secret: held]"
+SECRET_CHANGED = "[secret: changed]"
+
+
+def redact(entity: str, before: Any, after: Any) -> tuple[Any, Any]:
+    secrets = SECRET_FIELDS.get(entity, ())
+    if not secrets:
+        return before, after
+    old = dict(before) if isinstance(before, dict) else before
+    new = dict(after) if isinstance(after, dict) else after
+    for name in secrets:
+        was = old.get(name) if isinstance(old, dict) else None
+        now = new.get(name) if isinstance(new, dict) else None
+        if isinstance(old, dict) and name in old:
+            old[name] = SECRET_HELD if was else None
+        if isinstance(new, dict) and name in new:
+            new[name] = (SECRET_CHANGED if was and was != now else SECRET_HELD) if now else None
+    return old, new
+
+
 def to_json(value: Any) -> str | None:
     if value is None:
         return None
@@ -71,6 +94,7 @@ class LogWriter:
     def append(self, *, at: str, officer: str, entity: str, entity_id: str, action: str,
                before: Any, after: Any, reason: str | None, incident_id: int | None) -> int:
         self.seq += 1
+        before, after = redact(entity, before, after)
         row = {
             "seq": self.seq, "at": at, "officer": officer, "entity": entity,
             "entity_id": str(entity_id), "action": action, "before": to_json(before),
@@ -128,8 +152,8 @@ def verify(conn: sqlite3.Connection) -> Verification:
             reference = json.loads(row["after"])["sha256"]
         prev_hash, expected_seq, count = row["hash"], expected_seq + 1, count + 1
     if reference is not None and reference != reference_digest(conn):
-        return Verification(False, count, prev_hash, "the reference data (authorities, ICBs) was changed outside "
-                            "the app: notifications and claims would go to the wrong bodies")
+        return Verification(False, count, prev_hash, "the reference data (authorities, ICBs, postcode sectors) was "
+                            "changed outside the app: notifications and claims would go to the wrong bodies")
     drift = _first_drift(conn, latest)
     if drift:
         return Verification(False, count, prev_hash, drift)
@@ -137,11 +161,18 @@ def verify(conn: sqlite3.Connection) -> Verification:
 
 
 def reference_digest(conn: sqlite3.Connection) -> str:
-    """SHA-256 over the authorities and ICBs tables, in a fixed order."""
+    """SHA-256 over the reference tables, in a fixed order. The postcode and council-ICB tables decide whose
+    duty care at home is (brief rule 5), so they are covered once migration 0011 has made them."""
     digest = hashlib.sha256()
     for table, key in (("authorities", "code"), ("icbs", "gss_code")):
         for row in conn.execute(f"SELECT * FROM {table} ORDER BY {key}"):  # noqa: S608 - names are ours
             digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+    present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    # 13,000 rows: one encoding per table, not per row, keeps opening a new store quick.
+    for table, key in (("postcode_sectors", "sector, la_gss_code"), ("council_icb_areas", "la_gss_code, icb_gss_code")):
+        if table in present:
+            rows = conn.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall()  # noqa: S608 - names are ours
+            digest.update(json.dumps(rows, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -161,7 +192,7 @@ def _first_drift(conn: sqlite3.Connection, latest: dict[tuple[str, str], str | N
             logged = latest.get(key)
             if logged is None:
                 return f"{entity} {row[pk]} has no entry in the event log: it was written outside the app"
-            if _differs(json.loads(logged), row):
+            if _differs(json.loads(logged), row, SECRET_FIELDS.get(entity, ())):
                 return f"{entity} {row[pk]} differs from its last logged state: it was changed outside the app"
         for (kind, entity_id), after in latest.items():
             if kind == entity and after is not None and (kind, entity_id) not in seen:
@@ -169,9 +200,12 @@ def _first_drift(conn: sqlite3.Connection, latest: dict[tuple[str, str], str | N
     return ""
 
 
-def _differs(logged: dict[str, Any], row: dict[str, Any]) -> bool:
-    """A column added by a later migration is absent from older log entries: it must still be empty."""
-    if any(row.get(key, _MISSING) != value for key, value in logged.items()):
+def _differs(logged: dict[str, Any], row: dict[str, Any], secrets: tuple[str, ...] = ()) -> bool:
+    """A column added by a later migration is absent from older log entries: it must still be empty.
+    A secret is logged only as held or not, so only that is compared."""
+    if any(bool(row.get(key)) != bool(logged.get(key)) for key in secrets if key in logged):
+        return True
+    if any(row.get(key, _MISSING) != value for key, value in logged.items() if key not in secrets):
         return True
     return any(value is not None for key, value in row.items() if key not in logged)
 

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 _BOOLS = ("fnc", "capacity_concern", "advocate_needed", "immigration_question", "housing_question")
 FACT_COLUMNS = tuple(PersonFacts.model_fields)
+# Text columns added by a later migration (db/0010) are NULL when empty, so records logged before it still
+# match their last after-image (contingency.store.eventlog._differs).
+_NULL_WHEN_EMPTY = ("key_safe_code", "gp_practice")
 
 
 def search_text(facts: PersonFacts) -> str:
@@ -37,6 +40,8 @@ def person_row(person_id: int, incident_id: int, facts: PersonFacts, det: Determ
             value = int(value)
         elif column in ("issues", "sources"):
             value = json.dumps(value, sort_keys=True)
+        elif column in _NULL_WHEN_EMPTY:
+            value = value or None
         row[column] = value
     row.update(
         basis=det.basis.value, notify=json.dumps(list(det.notify)), recover_from=det.recover_from,
@@ -51,6 +56,8 @@ def _person(row: dict[str, Any], provenance: bool = True) -> Person:
     facts = {column: row[column] for column in FACT_COLUMNS}
     for column in _BOOLS:
         facts[column] = bool(facts[column])
+    for column in _NULL_WHEN_EMPTY:
+        facts[column] = facts[column] or ""
     facts["issues"] = tuple(DataIssue(**i) for i in json.loads(row["issues"]))
     facts["sources"] = {k: Source(**v) for k, v in json.loads(row["sources"]).items()} if provenance else {}
     facts["date_of_birth"] = date.fromisoformat(row["date_of_birth"]) if row["date_of_birth"] else None
