@@ -181,8 +181,10 @@ EDGE_CASES = [
         Basis.S48, flags={Flag.AUTHORITY_UNRESOLVED}),
     Row("chc-without-icb-recorded-rule-11", dict(funding=F.NHS_CHC, or_code="LDS"),
         Basis.NHS_ICB, flags={Flag.AUTHORITY_UNRESOLVED}, reason_says=("ICB is not recorded",)),
-    Row("chc-ordinarily-resident-elsewhere-still-icb", dict(funding=F.NHS_CHC, icb_code=ICB, or_code="BRD"),
-        Basis.NHS_ICB, {ICB_REF}),
+    # Rule 19 is unconditional: the ordinary-residence council is told about a CHC person too.
+    Row("chc-ordinarily-resident-elsewhere-still-icb-and-tell-home-rule-19",
+        dict(funding=F.NHS_CHC, icb_code=ICB, or_code="BRD"),
+        Basis.NHS_ICB, {ICB_REF, BRADFORD_REF}, reason_says=("brief rule 19",)),
     Row("fnc-flags-and-notifies-icb-rule-12", dict(funding=F.FNC, icb_code=ICB, or_code="LDS"),
         Basis.S48, {ICB_REF}, None, ChargeRoute.S48_5, {Flag.FNC_ICB_CONSENT}, reason_says=("brief rules 11-12",)),
     Row("fnc-without-icb-recorded", dict(funding=F.FNC, or_code="LDS"),

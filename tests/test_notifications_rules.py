@@ -45,11 +45,13 @@ def test_the_demo_incident_tells_each_body_once_about_its_own_people_only(demo):
     bodies = {plan.recipient_ref: plan for plan in current.plans.bodies}
     assert {ref: (plan.kind, plan.recipient_name) for ref, plan in bodies.items()} == DEMO_BODIES
     held = {h.person_id for h in current.plans.held}
+    ours = demo.authorities.get("LDS")
     for ref, plan in bodies.items():
         if ref == "cqc":
             assert plan.people == (), "CQC is told numbers, never names"
             continue
-        expected = {p.id for p in current.people.values() if ref in p.determination.notify and p.id not in held}
+        expected = {p.id for p in current.people.values()
+                    if ref in rules.recipients(p, ours, demo.authorities) and p.id not in held}
         assert set(plan.person_ids) == expected, ref
         assert len(plan.person_ids) == len(set(plan.person_ids))
 
@@ -74,13 +76,17 @@ def test_warwickshire_is_told_only_once_the_officer_fixes_warks_cc(tmp_path):
     store.close()
 
 
-def test_a_chc_person_goes_to_the_icb_and_never_to_a_council(demo):
+def test_a_chc_person_goes_to_the_icb_and_to_the_council_they_live_in_never_to_a_payer(demo):
+    """Brief rules 11 and 19: the ICB always; the ordinary-residence council too when it is not us."""
     current = roster(demo, 1)
     chc = [p for p in current.people.values() if p.facts.funding.value == "nhs-chc"]
     assert chc
     for person in chc:
         named_in = {plan.recipient_ref for plan in current.plans.bodies if person.id in plan.person_ids}
-        assert named_in == {f"icb:{person.facts.icb_code}"}
+        home = demo.authorities.get(person.facts.or_code) if person.facts.or_code else None
+        elsewhere = {home.ref} if home is not None and home.code != "LDS" else set()
+        assert named_in == {f"icb:{person.facts.icb_code}"} | elsewhere
+    assert any(p.facts.or_code == "NYE" for p in chc), "the demo has a CHC resident of North Yorkshire"
 
 
 def test_each_letter_cites_its_legal_basis(demo):
@@ -89,7 +95,8 @@ def test_each_letter_cites_its_legal_basis(demo):
     council, welsh, icb, cqc = basis["la:E08000032"], basis["la:W06000015"], basis["icb:E54000054"], basis["cqc"]
     assert "s.48(2)" in council and "s.48(7)" in council and "s.49" not in council
     assert "s.49" in welsh and "Sch 1 para 5" in welsh and "SI 2014/2843" in welsh  # brief rule 20
-    assert "s.22" in icb and "s.52(9)" in icb  # brief rule 11
+    # West Yorkshire ICB covers Leeds, so s.52(9) (an ICB with no part of its area in ours) is not cited
+    assert "s.22" in icb and "s.52(9)" not in icb  # brief rule 11
     assert "s.56(3)-(4)" in cqc
     person = next(iter(current.plans.persons))
     assert "s.48(5)" in person.basis and "s.52(4)-(6)" in person.basis

@@ -10,16 +10,22 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from contingency.models import Authority, Incident, Settings
+from contingency.models import Authority, Classification, Incident, Settings
 from contingency.notification import Notification, NotificationKind, NotificationPlan
 from contingency.person import Person
+from contingency.rules.authorities import AuthorityIndex
 from contingency.rules.events import event_by_key
+from contingency.rules.geography import Geography
 from contingency.rules.identifiers import format_nhs_number
 from contingency.rules.notifications import (
     DISPUTE_ROUTES,
     EXERCISE_MARK,
+    Role,
     addressee,
+    council_role,
+    duty_holder,
     for_letter,
+    icb_outside_our_area,
     lawful_basis,
     person_charges,
     reply_within,
@@ -81,8 +87,17 @@ def person_row(person: Person, why: str, recover: bool) -> dict[str, Any]:
 
 def letter_context(*, notification: Notification, plan: NotificationPlan, incident: Incident,
                    people: dict[int, Person], settings: Settings, ours: Authority, area: Authority | None,
-                   exercise: bool, issued_at: datetime, replaces: Notification | None) -> dict[str, Any]:
+                   exercise: bool, issued_at: datetime, replaces: Notification | None,
+                   authorities: AuthorityIndex | None = None, geography: Geography | None = None) -> dict[str, Any]:
+    """`authorities` names the council holding a not-our-duty person's duty and sorts a council's people by
+    why it is told; `geography` says whether an ICB letter cites s.52(9). Without them the letter still
+    renders: the council is described, not named, and s.52(9) is put as a condition."""
+    index = authorities or AuthorityIndex(())
     rows = [person_row(people[c.person_id], c.why, c.recover) for c in plan.people]
+    body_letter = notification.kind in (NotificationKind.COUNCIL, NotificationKind.CROSS_BORDER)
+    for row, covered in zip(rows, plan.people, strict=True):
+        row["role"] = (council_role(notification.recipient_ref, people[covered.person_id], incident.classification,
+                                    index).value if body_letter else "")
     context: dict[str, Any] = {
         "exercise": exercise,
         "exercise_mark": EXERCISE_MARK,
@@ -105,7 +120,14 @@ def letter_context(*, notification: Notification, plan: NotificationPlan, incide
         },
         "people": rows,
         "recover": [row for row in rows if row["recover"]],
+        # One list per paragraph of a letter to a council (contingency.rules.notifications.Role): a council's
+        # own residents are never in the recovery notice, whatever the incident's area.
+        "groups": {role.value.replace("-", "_"): [row for row in rows if row["role"] == role.value] for role in Role},
+        "s48": incident.classification is Classification.SECTION_48_ACTIVE,
     }
+    if notification.kind is NotificationKind.ICB:
+        code = notification.recipient_ref.partition(":")[2]
+        context["letter"]["icb_outside_our_area"] = icb_outside_our_area(code, ours, geography)
     if notification.kind is NotificationKind.CQC:
         by_basis = Counter(p.determination.basis.label for p in people.values())
         context["counts"] = {"total": len(people),
@@ -121,5 +143,15 @@ def letter_context(*, notification: Notification, plan: NotificationPlan, incide
             "service_address": person.facts.service_address,
             "basis": person.determination.basis.value,
             "charges": person_charges(person),
+            "duty_holder": _duty_holder_name(person, index),
         }
     return context
+
+
+def _duty_holder_name(person: Person, authorities: AuthorityIndex) -> str:
+    """The council holding the duty for someone who is not ours, by name; '' for everyone else."""
+    ref = duty_holder(person)
+    if not ref:
+        return ""
+    council = authorities.get(ref.partition(":")[2])
+    return council.name if council else ""

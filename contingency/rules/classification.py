@@ -11,11 +11,18 @@ from contingency.models import (
     ClassificationResult,
     IncidentFacts,
     Nation,
+    ServiceKind,
 )
 from contingency.rules.events import EventKind, event_by_key
 from contingency.rules.times import LONDON
 
 C = Classification
+
+# The same kinds as contingency.rules.geography.DELIVERED_AT_HOME (brief rule 5, case 3); repeated here so
+# classification does not import the reference-data module.
+_DELIVERED_AT_HOME = frozenset({
+    ServiceKind.HOME_CARE, ServiceKind.SUPPORTED_LIVING, ServiceKind.EXTRA_CARE, ServiceKind.SHARED_LIVES,
+})
 
 
 # Where a provider fails outside England, that nation's law gives the duty (brief rule 21).
@@ -29,31 +36,63 @@ FOREIGN_DUTY = {
 
 def classify(facts: IncidentFacts, *, our_code: str, area: Authority | None = None) -> ClassificationResult:
     """`area` is the authority where the service was carried on (its code is facts.area_code)."""
-    event = event_by_key(facts.event_key)
-    where = area.name if area else facts.area_code
-    cite = f"{event.title} ({event.citation})"
+    found = trigger(facts)
+    if facts.area_code == our_code:
+        return found
+    # Rule 5 runs after the trigger rules: it says whose duty it is, and only a business failure with
+    # inability makes one. A warning, a monitored administration or a plain interruption elsewhere is
+    # still not ours to lead, but it is no s.48 duty of theirs either (brief rules 4, 23, 25; case 10).
+    return _elsewhere(facts, found, area)
 
-    # Rule 5: the duty sits with the authority where the activity was carried on, not the office.
-    if facts.area_code != our_code:
+
+def _elsewhere(facts: IncidentFacts, found: ClassificationResult, area: Authority | None) -> ClassificationResult:
+    where = area.name if area else facts.area_code
+    at_home = (
+        "For care given where people live, each council where they live holds the duty, whatever the office "
+        "address: anyone living in our area is ours (brief rule 5, worked case 3)."
+        if facts.service_kind in _DELIVERED_AT_HOME else None
+    )
+    if found.classification is C.SECTION_48_ACTIVE:
         if area is not None and area.nation in FOREIGN_DUTY:
-            return ClassificationResult(
-                classification=C.NOT_OUR_DUTY,
-                reasons=(
-                    f"Not our duty: the service was carried on in {where} ({area.nation.value}), where the duty "
-                    f"falls under {FOREIGN_DUTY[area.nation]} (brief rules 5 and 21).",
-                    "Anyone we placed there stays our responsibility (Care Act 2014 Sch 1 para 1): co-operate, "
-                    f"and expect {where} to claim its costs from us (brief rule 21).",
-                ),
+            reasons = (
+                f"Not our duty: the service was carried on in {where} ({area.nation.value}), where the duty "
+                f"falls under {FOREIGN_DUTY[area.nation]} (brief rules 5 and 21).",
+                "Anyone we placed there stays our responsibility (Care Act 2014 Sch 1 para 1): co-operate, "
+                f"and expect {where} to claim its costs from us (brief rule 21).",
             )
-        return ClassificationResult(
-            classification=C.NOT_OUR_DUTY,
-            reasons=(
+        else:
+            reasons = (
                 f"Not our duty: the service was carried on in {where}, so any section 48 duty or "
                 f"urgent-need response is theirs (Care Act 2014 s.48(2); brief rule 5).",
                 f"Record the incident and tell {where}; our own clients placed there stay under our "
                 "existing duties.",
-            ),
+            )
+        return ClassificationResult(classification=C.NOT_OUR_DUTY, reasons=reasons + ((at_home,) if at_home else ()))
+    if found.classification is C.URGENT_NEED:
+        lead = (
+            f"Not ours to lead: the service in {where} stopped without a business failure that triggers "
+            f"section 48, so nobody holds that duty; {where} may meet urgent needs there "
+            "(Care Act 2014 s.19(3); brief rules 5 and 25, section 4)."
         )
+        follow = (
+            f"Record the incident and tell {where}; our own clients there stay under our existing duties, and "
+            "we re-arrange their care (ss.18-20; brief rule 25)."
+        )
+    else:
+        lead = (
+            f"Not ours to lead: the service is carried on in {where}, and no duty has started there "
+            "(brief rule 5). If the provider fails, the council where the service is carried on holds the duty."
+        )
+        follow = f"Keep in touch with {where}; plan for our own clients placed there (brief rules 5 and 23)."
+    return ClassificationResult(classification=C.NOT_OUR_DUTY, reasons=(*found.reasons, lead, follow))
+
+
+def trigger(facts: IncidentFacts) -> ClassificationResult:
+    """The trigger rules alone, before rule 5 asks whose area it is (brief rules 1-4, 23, 25, 26). The per-person
+    determination reads this too: for care at home, people living in our area are ours whatever the
+    incident's area (worked case 3)."""
+    event = event_by_key(facts.event_key)
+    cite = f"{event.title} ({event.citation})"
 
     if event.kind is EventKind.WARNING:
         return ClassificationResult(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from contingency.models import Authority, Classification, Nation
+from contingency.models import Authority, Classification, Nation, ServiceKind
 from contingency.person import (
     Basis,
     CarerRole,
@@ -19,8 +19,21 @@ from contingency.person import (
     Funding,
     ORStatus,
     PersonFacts,
+    PersonStatus,
 )
 from contingency.rules.authorities import AuthorityIndex
+from contingency.rules.classification import FOREIGN_DUTY
+from contingency.rules.geography import (
+    ACCOMMODATION_WITH_CARE,
+    DELIVERED_AT_HOME,
+    CouncilICB,
+    Found,
+    Geography,
+    Residence,
+    where_they_live,
+)
+
+C = Classification
 
 CROSS_BORDER = {
     Funding.WELSH_COUNCIL: Nation.WALES,
@@ -52,16 +65,54 @@ class _Draft:
 
 
 def determine(facts: PersonFacts, *, classification: Classification, area: Authority | None,
-              ours: Authority, authorities: AuthorityIndex, duplicate_suspected: bool = False) -> Determination:
+              ours: Authority, authorities: AuthorityIndex, duplicate_suspected: bool = False,
+              trigger: Classification | None = None, service_kind: ServiceKind | None = None,
+              geography: Geography | None = None) -> Determination:
+    """`trigger` is what the trigger rules alone give (classification.trigger); without it a NOT_OUR_DUTY
+    incident is taken to be a business failure elsewhere. `service_kind` is the incident's, for a person whose
+    own is not recorded. `geography` lets the home address decide the duty for care at home and gives a
+    likely ICB; without it the incident's area decides, as for a care home."""
     body = authorities.get(facts.funding_body) if facts.funding_body else None
     home = authorities.get(facts.or_code) if facts.or_code else None
-    icb_ref = f"icb:{facts.icb_code}" if facts.icb_code else None
+    found = trigger or (C.SECTION_48_ACTIVE if classification is C.NOT_OUR_DUTY else classification)
+    kind = facts.service_kind or service_kind
 
-    if classification is Classification.NOT_OUR_DUTY:
-        draft = _placed_elsewhere(area) if _is_ours(facts, body, ours) else _not_our_duty(area)
-    elif classification in (Classification.MONITORING, Classification.WARNING):
-        draft = _none_yet(classification, facts, body, ours)
-    elif classification is Classification.URGENT_NEED:
+    # Rule 5 after the trigger rules: where the care was given decides whose duty it is, and only once
+    # there is a duty or a power to act (brief rules 4, 5, 23, 25).
+    residence = None
+    if kind in DELIVERED_AT_HOME and geography is not None and found in (C.SECTION_48_ACTIVE, C.URGENT_NEED):
+        residence = where_they_live(facts.home_postcode, facts.home_council_code, geography, authorities)
+    if residence is not None and residence.authority is not None:
+        place: Authority | None = residence.authority
+        elsewhere = place.code != ours.code
+    else:
+        elsewhere = classification is C.NOT_OUR_DUTY
+        place = area if elsewhere else (area or ours)
+    # The council whose area they live in, for a likely ICB: the home's council for a care home.
+    lives_in = residence.authority if residence is not None else (None if kind in DELIVERED_AT_HOME else place)
+
+    icb_ref = f"icb:{facts.icb_code}" if facts.icb_code else None
+    assumed = None
+    if icb_ref is None and geography is not None and lives_in is not None and \
+            (facts.funding in (Funding.NHS_CHC, Funding.FNC) or facts.fnc):
+        assumed = geography.main_icb(lives_in.gss_code)
+        icb_ref = assumed.ref if assumed else None
+    out_of_area = (not geography.icb_has_area_in(icb_ref, ours.gss_code)
+                   if geography is not None and len(geography) and icb_ref else None)
+
+    if found in (C.MONITORING, C.WARNING):
+        draft = _none_yet(found, facts, body, ours)
+        if classification is C.NOT_OUR_DUTY:
+            _none_yet_elsewhere(draft, area)
+    elif elsewhere:
+        lives_there = residence is not None and residence.authority is not None
+        if _is_ours(facts, body, ours):
+            draft = _placed_elsewhere(place, found, lives_there=lives_there)
+        else:
+            draft = _not_our_duty(place, found, lives_there=lives_there)
+    elif facts.funding is Funding.NHS_CHC:
+        draft = _chc(icb_ref, out_of_area)
+    elif found is C.URGENT_NEED:
         draft = _urgent(facts, body, ours, icb_ref)
     else:
         draft = _section_48(facts, body, ours, icb_ref)
@@ -69,35 +120,78 @@ def determine(facts: PersonFacts, *, classification: Classification, area: Autho
     if draft.basis not in (Basis.NOT_OUR_DUTY, Basis.NONE_YET):
         _ordinary_residence(draft, facts, home, body, ours)
         _fnc(draft, facts, icb_ref)
+        _icb_assumed(draft, assumed, lives_in)
         _carer(draft, facts)
-    _welfare_flags(draft, facts, duplicate_suspected)
+    if residence is not None:
+        _where_they_live(draft, facts, residence, ours)
+    _welfare_flags(draft, facts, duplicate_suspected, kind)
     return draft.done()
 
 
 # --- by classification ------------------------------------------------------------------------------
 
 
-def _not_our_duty(area: Authority | None) -> _Draft:
+def _not_our_duty(area: Authority | None, found: Classification = C.SECTION_48_ACTIVE, *,
+                  lives_there: bool = False) -> _Draft:
     where = area.name if area else "another authority's area"
     draft = _Draft(Basis.NOT_OUR_DUTY)
     draft.tell(area.ref if area else None)
-    draft.reasons.append(
-        f"Not our duty: the service was carried on in {where}, which holds any s.48 duty "
-        "(Care Act 2014 s.48(2); brief rule 5). Track the person and tell that council."
-    )
+    if found is C.URGENT_NEED:
+        draft.reasons.append(
+            f"Not ours: the service in {where} stopped without a business failure, so nobody holds a "
+            f"section 48 duty; {where} may meet urgent needs there and whoever arranges the care keeps its "
+            "duty (Care Act 2014 s.19(3); brief rules 5 and 25). Track the person and tell that council."
+        )
+    elif lives_there and area is not None and area.nation in FOREIGN_DUTY:
+        draft.reasons.append(
+            f"Not our duty: the person lives in {where} ({area.nation.value}), where the care was delivered; "
+            f"the duty there falls under {FOREIGN_DUTY[area.nation]} (brief rules 5 and 21, worked case 3). "
+            "Tell that council."
+        )
+    elif lives_there:
+        draft.reasons.append(
+            f"Not our duty: the person lives in {where}, where the care was delivered, so {where} holds the "
+            "s.48 duty whatever the provider's office address (Care Act 2014 s.48(2); brief rule 5, worked "
+            "case 3). Tell that council the duty is theirs."
+        )
+    else:
+        draft.reasons.append(
+            f"Not our duty: the service was carried on in {where}, which holds any s.48 duty "
+            "(Care Act 2014 s.48(2); brief rule 5). Track the person and tell that council."
+        )
+    if lives_there and found is not C.URGENT_NEED:
+        draft.reasons.append(
+            "No s.48(5) charge and no recovery by us: the duty, and any charge for meeting it, is theirs "
+            "(brief rules 5 and 16)."
+        )
     return draft
 
 
-def _placed_elsewhere(area: Authority | None) -> _Draft:
-    """Our own client in a service that failed in another area: still ours (brief rule 21, case 15)."""
+def _placed_elsewhere(area: Authority | None, found: Classification = C.SECTION_48_ACTIVE, *,
+                      lives_there: bool = False) -> _Draft:
+    """Our own client in a service that failed in another area: still ours (brief rules 10 and 21, case 15)."""
     where = area.name if area else "another area"
     draft = _Draft(Basis.EXISTING_S18, charge_route=ChargeRoute.S14)
     draft.tell(area.ref if area else None)
-    if area is not None and area.nation is Nation.WALES:
+    there = "living in" if lives_there else "placed in"
+    if found is C.URGENT_NEED:
         draft.reasons.append(
-            f"Our client, placed in {where}: the Welsh council meets the needs under Care Act 2014 s.50 and may "
+            f"Our client, {there} {where}: the service stopped without a business failure, so there is no "
+            "s.48 duty; our existing duty continues and we re-arrange their care, telling that council "
+            "(Care Act 2014 ss.18-20; brief rules 10 and 25). Charging stays under s.14."
+        )
+    elif area is not None and area.nation is Nation.WALES:
+        draft.reasons.append(
+            f"Our client, {there} {where}: the Welsh council meets the needs under Care Act 2014 s.50 and may "
             "claim its costs from us; we co-operate and stay responsible (Sch 1 para 1; brief rule 21, "
             "worked case 15)."
+        )
+    elif lives_there:
+        draft.reasons.append(
+            f"Our client, living in {where}, where the care was delivered: {where} holds the s.48 duty there, "
+            "but we already meet this person's needs, so our existing duty continues and we co-operate with "
+            f"{where} (Care Act 2014 s.48(2), ss.18-20; brief rules 5 and 10, worked case 3). Charging stays "
+            "under s.14."
         )
     else:
         draft.reasons.append(
@@ -106,6 +200,14 @@ def _placed_elsewhere(area: Authority | None) -> _Draft:
             "(Care Act 2014 ss.18-20, s.48(7) [verify]; brief rules 5 and 21). Expect their claim for costs."
         )
     return draft
+
+
+def _none_yet_elsewhere(draft: _Draft, area: Authority | None) -> None:
+    where = area.name if area else "another council's area"
+    draft.reasons.append(
+        f"The service is carried on in {where}: if the provider fails, that council holds the duty for people "
+        "there, and our existing duty to our own clients continues (brief rules 5 and 10)."
+    )
 
 
 def _none_yet(classification: Classification, facts: PersonFacts, body: Authority | None,
@@ -127,8 +229,6 @@ def _none_yet(classification: Classification, facts: PersonFacts, body: Authorit
 
 
 def _urgent(facts: PersonFacts, body: Authority | None, ours: Authority, icb_ref: str | None) -> _Draft:
-    if facts.funding is Funding.NHS_CHC:
-        return _chc(icb_ref)
     if facts.funding is Funding.S117:
         draft = _Draft(Basis.EXISTING_S18 if body and body.code == ours.code else Basis.URGENT_S19)
         draft.tell(icb_ref)
@@ -163,9 +263,6 @@ def _urgent(facts: PersonFacts, body: Authority | None, ours: Authority, icb_ref
 
 def _section_48(facts: PersonFacts, body: Authority | None, ours: Authority, icb_ref: str | None) -> _Draft:
     funding = facts.funding
-    if funding is Funding.NHS_CHC:
-        return _chc(icb_ref)
-
     if funding is Funding.S117:
         return _s117(facts, body, ours, icb_ref)
 
@@ -210,21 +307,48 @@ def _section_48(facts: PersonFacts, body: Authority | None, ours: Authority, icb
     return draft
 
 
-def _chc(icb_ref: str | None) -> _Draft:
+def _chc(icb_ref: str | None, out_of_area: bool | None = None) -> _Draft:
     draft = _Draft(Basis.NHS_ICB)
     draft.tell(icb_ref)
     draft.reasons.append(
         "NHS Continuing Healthcare: the ICB is responsible, outside our s.48 duty; we never invoice "
-        "for this person. Record them and tell the ICB (Care Act 2014 s.22; brief rules 10-11). "
-        "If the ICB has no part of its area in ours, cite s.52(9) when asking it to co-operate."
+        "for this person. Record them and tell the ICB (Care Act 2014 s.22; brief rules 10-11)."
     )
+    # s.52(9) makes an ICB with no part of its area in ours a relevant partner (brief section 2, rule 11).
+    if out_of_area is True:
+        draft.reasons.append("The ICB has no part of its area in ours: cite s.52(9) when asking it to "
+                             "co-operate (Care Act 2014 ss.6-7; brief rule 11).")
+    elif out_of_area is False:
+        draft.reasons.append("The ICB has part of its area in ours, so it is already a relevant partner: ask it "
+                             "to co-operate under Care Act 2014 ss.6-7, without s.52(9) (brief rule 11).")
+    else:
+        draft.reasons.append("If the ICB has no part of its area in ours, cite s.52(9) when asking it to "
+                             "co-operate (brief rule 11).")
     if not icb_ref:
         draft.flag(Flag.AUTHORITY_UNRESOLVED)
         draft.reasons.append("The ICB is not recorded: find it (usually from the GP practice) so it can be told.")
     return draft
 
 
+# Case 20 puts s.117 after-care in s.48 scope only by inference; where a Welsh, Scottish or NI body arranged
+# it, s.49 replaces s.48(7) for recovery, as for any cross-border placement (rule 10) [verify].
+S117_CROSS_BORDER = (
+    "s.117 after-care arranged by a body in {nation}: section 48 with section 49. We meet the needs, "
+    "co-operate with {name} and may recover from it the cost of the after-care it arranged (Care Act 2014 "
+    "s.49(3) [verify]; brief rules 10 and 20, worked case 20 [inference]). Disputes go to Sch 1 para 5 and "
+    "SI 2014/2843."
+)
+
+
 def _s117(facts: PersonFacts, body: Authority | None, ours: Authority, icb_ref: str | None) -> _Draft:
+    if body is not None and body.nation is not Nation.ENGLAND:
+        draft = _Draft(Basis.S48_S49)
+        draft.tell(icb_ref)
+        draft.tell(body.ref)
+        draft.recover_from = body.ref
+        draft.reasons.append(S117_CROSS_BORDER.format(nation=body.nation.value, name=body.name))
+        draft.reasons.append("s.117 after-care is free: no charge to the person (Mental Health Act 1983 s.117).")
+        return draft
     draft = _Draft(Basis.EXISTING_S18 if body and body.code == ours.code else Basis.S48)
     draft.tell(icb_ref)
     if draft.basis is Basis.EXISTING_S18:
@@ -328,7 +452,15 @@ def _ordinary_residence(draft: _Draft, facts: PersonFacts, home: Authority | Non
                 "establish it for notifications and any recovery (guidance ch.19)."
             )
         return
-    if home.code == ours.code or draft.basis is Basis.NHS_ICB:
+    if home.code == ours.code:
+        return
+    if draft.basis is Basis.NHS_ICB:
+        # Rule 19 is unconditional: the home council hears about a CHC person too, who stays outside our duty.
+        draft.tell(home.ref)
+        draft.reasons.append(
+            f"Ordinarily resident in {home.name}: tell them (brief rule 19). NHS Continuing Healthcare keeps "
+            "the person outside our duty, so there is nothing to recover or agree (brief rules 10-11)."
+        )
         return
     if body is None or body.code != home.code:
         draft.tell(home.ref)
@@ -347,6 +479,8 @@ def _fnc(draft: _Draft, facts: PersonFacts, icb_ref: str | None) -> None:
     if not (facts.fnc or facts.funding is Funding.FNC) or draft.basis is Basis.NHS_ICB:
         return
     draft.tell(icb_ref)
+    # Rule 12 asks for consent only where we arranged nursing urgently. The roster does not record that
+    # yet, so every FNC person carries the flag as a prompt to check; narrow it once it is recorded.
     draft.flag(Flag.FNC_ICB_CONSENT)
     draft.reasons.append(
         "FNC: only the nursing is the ICB's; we meet the other needs. Any nursing we arrange urgently "
@@ -357,6 +491,56 @@ def _fnc(draft: _Draft, facts: PersonFacts, icb_ref: str | None) -> None:
         draft.flag(Flag.AUTHORITY_UNRESOLVED)
 
 
+def _icb_assumed(draft: _Draft, assumed: CouncilICB | None, lives_in: Authority | None) -> None:
+    if assumed is None or assumed.ref not in draft.notify:
+        return
+    draft.flag(Flag.ICB_ASSUMED)
+    where = lives_in.name if lives_in else "the council where they live"
+    share = "" if assumed.share >= 1 else f" ({assumed.share:.0%} of its residents)"
+    draft.reasons.append(
+        f"ICB assumed from address: {assumed.icb_name} covers {where}{share}. A person's ICB follows their GP "
+        "practice, so confirm it from the practice before relying on it; the ICB is told meanwhile "
+        "(brief rules 11-12)."
+    )
+
+
+def _where_they_live(draft: _Draft, facts: PersonFacts, residence: Residence, ours: Authority) -> None:
+    """Care at home: whose area the person lives in decides the duty (brief rule 5, worked case 3)."""
+    name = facts.display_name
+    if residence.found is Found.SPLIT:
+        draft.flag(Flag.HOME_AREA_LIKELY)
+        rest = ", ".join(f"{n} ({share:.0%})" for n, share in residence.others)
+        draft.reasons.append(
+            f"Likely {residence.likely()}; confirm the address: the postcode sector {residence.sector} is split "
+            f"with {rest}, and where the care was delivered decides whose duty it is (brief rule 5, worked "
+            "case 3)."
+        )
+    elif residence.found is Found.SECTOR and residence.authority is not None:
+        whose = "our area" if residence.authority.code == ours.code else residence.authority.name
+        draft.reasons.append(
+            f"{name} lives in {whose} (postcode sector {residence.sector}), where the care was delivered; "
+            "that decides whose duty it is (brief rule 5, worked case 3)."
+        )
+    elif residence.found is Found.NAMED and residence.authority is not None:
+        draft.reasons.append(
+            f"{name} lives in {residence.authority.name} as the provider's list says; there is no postcode to "
+            "check it against (brief rule 5, worked case 3)."
+        )
+    else:
+        draft.flag(Flag.HOME_AREA_UNKNOWN)
+        why = {
+            Found.NORTHERN_IRELAND: f"the postcode {residence.postcode} is in Northern Ireland, which the "
+                                    "postcode data does not cover: ask which HSC trust's area it is",
+            Found.UNKNOWN_POSTCODE: f"the postcode {residence.postcode!r} is not a known Great Britain postcode",
+            Found.MISSING: "no home postcode is recorded",
+        }[residence.found]
+        draft.reasons.append(
+            f"Where {name} lives is not known: {why}. For care at home the council where the care was "
+            "delivered holds the duty, so ask; meanwhile the incident's area is used (brief rule 5, worked "
+            "case 3)."
+        )
+
+
 def _carer(draft: _Draft, facts: PersonFacts) -> None:
     if facts.carer_role is CarerRole.CARER:
         draft.reasons.append(
@@ -365,8 +549,18 @@ def _carer(draft: _Draft, facts: PersonFacts) -> None:
         )
 
 
-def _welfare_flags(draft: _Draft, facts: PersonFacts, duplicate_suspected: bool) -> None:
-    if facts.capacity_concern and not facts.nominee_name.strip():
+def _welfare_flags(draft: _Draft, facts: PersonFacts, duplicate_suspected: bool,
+                   kind: ServiceKind | None = None) -> None:
+    # Rule 15 is about a move of accommodation: care at home keeps the person's home (worked case 13), and a
+    # kind not recorded cannot rule a move out.
+    move = facts.status is PersonStatus.MOVED or kind is None or kind in ACCOMMODATION_WITH_CARE
+    if facts.advocate_needed:
+        draft.flag(Flag.IMCA_NEEDED)
+        draft.reasons.append(
+            "An advocate or IMCA is recorded as needed: instruct one before any move, and involve them in how "
+            "needs are met (Mental Capacity Act 2005 ss.38-39; Care Act 2014 s.52(4)-(6); brief rules 14-15)."
+        )
+    elif move and facts.capacity_concern and not facts.nominee_name.strip():
         draft.flag(Flag.IMCA_NEEDED)
         draft.reasons.append(
             "Capacity is in doubt and nobody appropriate is recorded to consult: a move of "

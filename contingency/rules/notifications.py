@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from contingency.models import ICB, Authority, Classification, Incident, Nation
 from contingency.notification import (
@@ -35,6 +36,7 @@ from contingency.person import (
     PersonStatus,
 )
 from contingency.rules.authorities import AuthorityIndex, ICBIndex
+from contingency.rules.geography import Geography
 from contingency.rules.times import format_elapsed, format_local
 
 K = NotificationKind
@@ -85,9 +87,41 @@ _S49 = (
 )
 _ICB = (
     "Care Act 2014 s.22: NHS Continuing Healthcare, and the nursing in NHS-funded nursing care, are the "
-    "ICB's responsibility, outside the council's duty; the council never invoices for CHC (brief rules 10-11). "
-    "s.52(9): an ICB with no part of its area in ours is a relevant partner for co-operation under ss.6-7."
+    "ICB's responsibility, outside the council's duty; the council never invoices for CHC (brief rules 10-11)."
 )
+# s.52(9) only reaches an ICB with no part of its area in ours (brief rule 11). Keyed by whether the ICB is
+# outside our area: None while that is not known, so the letter puts it as a condition.
+_ICB_S52_9: dict[bool | None, str] = {
+    None: " s.52(9): an ICB with no part of its area in ours is a relevant partner for co-operation under ss.6-7.",
+    True: " s.52(9): no part of your area is in ours, so you are a relevant partner for co-operation under ss.6-7.",
+    False: "",
+}
+_NHS_RESIDENT = (
+    "Care Act 2014 s.22: NHS Continuing Healthcare is the ICB's responsibility, outside our duty and yours; we "
+    "have told the ICB. We tell you because the person is ordinarily resident in your area (brief rules 10-11, 19)."
+)
+_OUR_CLIENT_THERE = {
+    Nation.ENGLAND: (
+        "The people we list as our clients are ones whose care we arrange: our duty to them continues (Care Act 2014 "
+        "ss.18-20), we will co-operate with you and arrange their care with you, and we expect your claim for the "
+        "cost of meeting their needs (s.48(7) [verify numbering]; brief rules 5, 21)."
+    ),
+    Nation.WALES: (
+        "The people we list as our clients are ones we placed in Wales: you meet their needs under Care Act 2014 "
+        "s.50 and may claim the cost from us; we co-operate and stay responsible for them (Sch 1 para 1; brief "
+        "rule 21, worked case 15)."
+    ),
+    Nation.SCOTLAND: (
+        "The people we list as our clients are ones we placed in Scotland: you meet their needs under "
+        "SI 2014/2839 and may claim the cost from us; we co-operate and stay responsible for them [verify] "
+        "(brief rule 21)."
+    ),
+    Nation.NORTHERN_IRELAND: (
+        "The people we list as our clients are ones we placed in Northern Ireland: you meet their needs under "
+        "Care Act 2014 s.51 and may claim the cost from us; we co-operate and stay responsible for them [verify] "
+        "(brief rule 21)."
+    ),
+}
 _CQC = (
     "Care Act 2014 s.56(3)-(4): CQC may require information from the provider and others in its business "
     "and must pass on what will help councils meet needs. The provider and any insolvency practitioner must "
@@ -102,6 +136,101 @@ _PERSON_S19 = (
     "Care Act 2014 s.19(3): we meet urgent needs without first assessing them; s.14: charging as now "
     "(brief rule 25)."
 )
+
+# --- each person's own paragraph, by the basis their determination gives ------------------------------
+# A person's letter cites the law that applies to them, not the incident's: our own client's care goes on
+# under the duty we already owe, a CHC person's is the NHS's, and someone whose care at home was given in
+# another council's area is that council's to keep going.
+
+PERSON_BASIS: dict[Basis, str] = {
+    Basis.S48: _PERSON_S48,
+    Basis.S48_S49: (
+        "Care Act 2014 s.48(2)-(4) with s.49: we meet the needs the provider was meeting, without first assessing "
+        "them, and co-operate with the Welsh, Scottish or Northern Ireland body that arranged or paid for the care, "
+        "which stays responsible for it; s.52(4)-(6): we involve the person, any carer and any nominee; "
+        "s.49(3)(d): any charge from us is only for needs that body did not arrange or fund, and covers cost only "
+        "(brief rules 10, 17, 20)."
+    ),
+    Basis.EXISTING_S18: (
+        "Care Act 2014 ss.18-20: we already arrange this care, and our existing duty continues under the current "
+        "care and support plan; s.14: any charge continues under the existing financial assessment "
+        "(brief rule 10; Explanatory Notes para 304)."
+    ),
+    Basis.NHS_ICB: (
+        "Care Act 2014 s.22: NHS Continuing Healthcare is arranged and paid for by the NHS "
+        "(the Integrated Care Board), outside the council's duty. We have told the ICB and, if the person normally "
+        "lives in another council's area, that council; we never charge for this care (brief rules 10-11, 19)."
+    ),
+    Basis.URGENT_S19: _PERSON_S19,
+}
+# {council} is the council that holds the duty; the s.48 wording only when the incident is a s.48 one.
+PERSON_NOT_OURS: dict[Classification, str] = {
+    C.SECTION_48_ACTIVE: (
+        "Care Act 2014 s.48(2): the duty to keep care going after a provider fails falls on the council for the "
+        "area where the care was given; for care at home, that is where the person lives, which is {council}. "
+        "We have told {council} (brief rule 5, worked case 3)."
+    ),
+    C.URGENT_NEED: (
+        "Care Act 2014 ss.18-19: the council for the area where the person lives, {council}, is the one to meet "
+        "their needs. We have told {council} (brief rules 5, 25)."
+    ),
+}
+
+
+
+class Role(StrEnum):
+    """Why a council or cross-border body hears about one person: each role has its own paragraph in the letter,
+    and only the people in a role are covered by it (a recovery notice never reaches a council's own residents)."""
+
+    DUTY_YOURS = "duty-yours"  # the service was carried on in their area: the duty is theirs (brief rule 5)
+    OUR_CLIENT_THERE = "our-client-there"  # our client, the service failed in their area (brief rule 21)
+    RECOVER = "recover"  # they arranged or fund the care; we may recover (brief rules 17-18)
+    ARRANGER = "arranger"  # they arranged or fund it; no recovery (urgent need, warning)
+    NHS_RESIDENT = "nhs-resident"  # CHC, ordinarily resident there: the ICB's, told anyway (brief rules 11, 19)
+    RESIDENT = "resident"  # ordinarily resident there: no recovery on residence alone (brief rules 18-19)
+    OTHER = "other"
+
+
+_ROLE_ORDER = tuple(Role)
+
+# The s.48 paragraphs for a council, one per role present among its people; never the incident's area alone.
+_S48_ROLE: dict[Role, str] = {
+    Role.DUTY_YOURS: (
+        "Care Act 2014 s.48(2): the duty falls on the council for the area where the service was carried on; for "
+        "care at home that is where the person lives, whatever the provider's office address. For the people we "
+        "list as living in your area that is you: the s.48 duty to them is yours, not ours, and we ask you for "
+        "nothing towards the cost of their care (brief rule 5, worked case 3)."
+    ),
+    Role.OUR_CLIENT_THERE: (
+        "Care Act 2014 s.48(2): the s.48 duty falls on the council for the area where the service was carried on "
+        "(for care at home, where the person lives), which for the people we list as our clients is you (brief "
+        "rule 5)."
+    ),
+    Role.RECOVER: _S48_COUNCIL,
+    Role.ARRANGER: (
+        "Care Act 2014 s.48(2): we meet the needs the failed provider was meeting in our area, including for people "
+        "whose care you arrange or pay for; ss.6-7 (co-operation) (brief rules 18-19)."
+    ),
+    Role.RESIDENT: (
+        "Care Act 2014 s.48(2)-(3): we meet the needs the failed provider was meeting in our area, wherever the "
+        "person is ordinarily resident. Ordinary residence in your area alone gives no right to recover the cost: "
+        "we would agree it with you, or s.41 applies; ss.6-7 (co-operation) (brief rules 18-19)."
+    ),
+    Role.NHS_RESIDENT: _NHS_RESIDENT,
+}
+_S48_GENERIC = (
+    "Care Act 2014 s.48(2): we meet the needs the failed provider was meeting in our area; ss.6-7 (co-operation) "
+    "(brief rule 19)."
+)
+_CROSS_BORDER_ROLE: dict[Role, str] = {
+    **_S48_ROLE,
+    Role.RECOVER: _S49,
+    Role.RESIDENT: (
+        "Care Act 2014 s.48(2)-(3): we meet the needs the failed provider was meeting in our area, wherever the "
+        "person is ordinarily resident. Ordinary residence in your area alone gives no right to recover the cost: "
+        "we would agree it with you (brief rules 18-20)."
+    ),
+}
 
 _SITUATION = {
     C.SECTION_48_ACTIVE: _S48_COUNCIL,
@@ -140,18 +269,47 @@ def lawful_basis(classification: Classification) -> str:
 EXERCISE_MARK = "EXERCISE – NOT A REAL INCIDENT"
 
 
-def basis_for(kind: NotificationKind, classification: Classification) -> str:
+def basis_for(kind: NotificationKind, classification: Classification, roles: Iterable[Role] | None = None, *,
+              nation: Nation = Nation.ENGLAND, icb_outside_our_area: bool | None = None) -> str:
+    """The law a letter cites. For a council, `roles` (from `council_role`, one per person it covers) picks one
+    paragraph per kind of person, so each is told only the law that applies to them; without roles, the
+    incident's own paragraph. Only a s.48 incident cites s.48(2) or s.48(7) for the people covered."""
     if kind is K.ICB:
-        return _ICB
+        return _ICB + _ICB_S52_9[icb_outside_our_area]
     if kind is K.CQC:
         return _CQC
     if kind is K.PERSON:
         return _PERSON_S19 if classification is C.URGENT_NEED else _PERSON_S48
-    situation = _SITUATION[classification]
+    present = [role for role in _ROLE_ORDER if role in set(roles)] if roles is not None else None
+    if present is None:
+        lead = _S49 if kind is K.CROSS_BORDER and classification is C.SECTION_48_ACTIVE else _SITUATION[classification]
+    elif classification is C.SECTION_48_ACTIVE:
+        table = _CROSS_BORDER_ROLE if kind is K.CROSS_BORDER else _S48_ROLE
+        lead = " ".join(dict.fromkeys(table.get(role, _S48_GENERIC) for role in present))
+        if Role.OUR_CLIENT_THERE in present:
+            lead += " " + _OUR_CLIENT_THERE[nation]
+    else:
+        extra = []
+        if Role.OUR_CLIENT_THERE in present and classification is C.NOT_OUR_DUTY:
+            extra.append(_OUR_CLIENT_THERE[nation])
+        if Role.NHS_RESIDENT in present:
+            extra.append(_NHS_RESIDENT)
+        lead = " ".join([_SITUATION[classification], *extra])
     if kind is K.CROSS_BORDER:
-        lead = _S49 if classification is C.SECTION_48_ACTIVE else situation
         return f"{lead} Disputes: Care Act 2014 Sch 1 para 5 and SI 2014/2843, not SI 2014/2829 (brief rule 20)."
-    return situation
+    return lead
+
+
+def person_basis(person: Person, classification: Classification, duty_holder: str = "") -> str:
+    """The person's own paragraph (PERSON_BASIS), by their determination; `duty_holder` names the council
+    that holds the duty for someone who is not ours."""
+    basis = person.determination.basis
+    if basis is Basis.NOT_OUR_DUTY:
+        text = PERSON_NOT_OURS.get(classification, PERSON_NOT_OURS[C.URGENT_NEED])
+        return text.format(council=duty_holder or "the council for the area where the person lives")
+    if classification is C.URGENT_NEED and basis not in (Basis.EXISTING_S18, Basis.NHS_ICB):
+        return _PERSON_S19
+    return PERSON_BASIS.get(basis, _PERSON_S48)
 
 
 _BRIEF = re.compile(r"\s*\((?:brief|see brief) [^)]*\)")
@@ -177,6 +335,9 @@ def person_charges(person: Person) -> str:
     facts, det = person.facts, person.determination
     if det.basis is Basis.NHS_ICB:
         text = "NHS Continuing Healthcare is free to the person who receives it. We will not charge for any of this care."
+    elif det.basis is Basis.NOT_OUR_DUTY:
+        text = ("We will not charge for this care. The council that now arranges it will say whether anything is "
+                "charged, under its own arrangements, before any charge is made.")
     elif facts.funding is Funding.S117:
         text = "After-care under section 117 of the Mental Health Act 1983 is free. Nobody will charge for it."
     elif det.charge_route is ChargeRoute.S48_5:
@@ -190,9 +351,11 @@ def person_charges(person: Person) -> str:
     elif det.recover_from:
         text = ("The council that arranged the care keeps paying for it and will continue any charge under its own "
                 "arrangements. We will not charge.")
-    else:
+    elif det.basis in (Basis.S48, Basis.NONE_YET):
         text = ("We do not yet know who pays for the care. Nobody will be charged without being told first, and any "
                 "charge from us would cover only what the care costs us (Care Act 2014 s.48(5)).")
+    else:
+        text = "We do not yet know who pays for the care. Nobody will be charged without being told first."
     return f"{text} {ADVICE_FREE}"
 
 
@@ -206,8 +369,54 @@ def addressee(facts: PersonFacts) -> tuple[str, bool]:
 # --- why this body is told about this person ------------------------------------------------------
 
 
-def _why(ref: str, person: Person, body: Authority | None, authorities: AuthorityIndex) -> str:
+def duty_holder(person: Person) -> str | None:
+    """The council that holds the duty for a person who is not ours: the determination tells it first
+    (contingency.rules.determination, brief rule 5)."""
+    if person.determination.basis is not Basis.NOT_OUR_DUTY:
+        return None
+    return next((ref for ref in person.determination.notify if ref.startswith("la:")), None)
+
+
+def recipients(person: Person, ours: Authority, authorities: AuthorityIndex) -> tuple[str, ...]:
+    """Every body to tell about this person: the determination's list, and the council where a CHC person is
+    ordinarily resident. Rule 19 has no exception for CHC: they stay outside our duty and theirs, but the
+    home council is still told and asked to co-operate (brief rules 10-11, 19)."""
+    refs = list(person.determination.notify)
+    facts = person.facts
+    if person.determination.basis is Basis.NHS_ICB and facts.or_code:
+        home = authorities.get(facts.or_code)
+        if home is not None and home.code != ours.code and home.ref not in refs:
+            refs.append(home.ref)
+    return tuple(refs)
+
+
+def council_role(ref: str, person: Person, classification: Classification, authorities: AuthorityIndex) -> Role:
+    """Why the council `ref` is told about this person, from the person's determination, never from the
+    incident's area alone: the same incident can be one council's duty for its residents and a s.48(7)
+    recovery for people it placed in ours."""
     facts, det = person.facts, person.determination
+    if det.basis is Basis.NOT_OUR_DUTY and ref == duty_holder(person):
+        return Role.DUTY_YOURS
+    home = authorities.get(facts.or_code) if facts.or_code else None
+    # Our client where the service failed in (or, for care at home, lives in) that council's area: the
+    # determination tells that council first (brief rules 5, 21).
+    first = next((r for r in det.notify if r.startswith("la:")), None)
+    if det.basis is Basis.EXISTING_S18 and ref == first and (
+            classification is C.NOT_OUR_DUTY or home is None or home.ref != ref):
+        return Role.OUR_CLIENT_THERE
+    if det.recover_from == ref:
+        return Role.RECOVER
+    funder = authorities.get(facts.funding_body) if facts.funding_body else None
+    if funder is not None and funder.ref == ref:
+        return Role.ARRANGER
+    if home is not None and home.ref == ref:
+        return Role.NHS_RESIDENT if det.basis is Basis.NHS_ICB else Role.RESIDENT
+    return Role.OTHER
+
+
+def _why(ref: str, person: Person, body: Authority | None, authorities: AuthorityIndex,
+         classification: Classification = C.SECTION_48_ACTIVE) -> str:
+    facts = person.facts
     if ref.startswith("icb:"):
         if facts.funding is Funding.NHS_CHC:
             return "NHS Continuing Healthcare: yours to arrange and fund"
@@ -217,22 +426,27 @@ def _why(ref: str, person: Person, body: Authority | None, authorities: Authorit
             return "joint package: the NHS share is yours"
         return "NHS-funded nursing care: the nursing is yours; we meet the other needs"
     cross_border = body is not None and body.nation is not Nation.ENGLAND
-    if det.basis is Basis.NOT_OUR_DUTY:
-        return "the service was carried on in your area"
-    if det.recover_from == ref:
+    role = council_role(ref, person, classification, authorities)
+    if role is Role.DUTY_YOURS:
+        if classification is C.NOT_OUR_DUTY:
+            return "the service was carried on in your area"
+        return "lives in your area, where the care was given: the duty to them is yours"
+    if role is Role.OUR_CLIENT_THERE:
+        return "our client, placed in your area: we stay responsible and co-operate"
+    if role is Role.RECOVER:
         route = "s.49(3)" if cross_border else "s.48(7)"
         if facts.funding is Funding.S117:
             return f"s.117 after-care you arranged; we may recover the cost ({route})"
         if facts.funding is Funding.DIRECT_PAYMENT:
             return f"you pay for the care by direct payments; we may recover the cost ({route})"
         return f"you arranged the care; we may recover the cost ({route})"
-    funder = authorities.get(facts.funding_body) if facts.funding_body else None
-    if funder is not None and funder.ref == ref:
+    if role is Role.ARRANGER:
         return "you arrange or pay for the care"
-    home = authorities.get(facts.or_code) if facts.or_code else None
-    if home is not None and home.ref == ref:
+    if role in (Role.RESIDENT, Role.NHS_RESIDENT):
         status = {ORStatus.DISPUTED: " (disputed)", ORStatus.ASSERTED: " (asserted, not yet accepted)",
                   ORStatus.UNKNOWN: " (not confirmed)"}.get(facts.or_status, "")
+        if role is Role.NHS_RESIDENT:
+            return f"NHS Continuing Healthcare, the ICB's; ordinarily resident in your area{status}"
         return f"ordinarily resident in your area{status}; no recovery on residence alone"
     return "named on our roster for you"
 
@@ -262,11 +476,13 @@ _KIND_ORDER = {K.COUNCIL: 0, K.CROSS_BORDER: 1, K.ICB: 2, K.CQC: 3, K.PERSON: 4}
 
 def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Authority,
                        authorities: AuthorityIndex, icbs: ICBIndex, now: datetime,
-                       progress: Callable[[int, int], None] | None = None) -> NotificationPlans:
+                       progress: Callable[[int, int], None] | None = None,
+                       geography: Geography | None = None) -> NotificationPlans:
     """One plan per body to tell, each with only that body's people; CQC; a letter per affected person.
 
     `progress(done, total)` is told every few hundred people (a big roster takes seconds); it may raise
-    to stop the planning, which has changed nothing."""
+    to stop the planning, which has changed nothing. `geography` (council to ICB) decides whether an ICB
+    letter cites s.52(9); without it the letter states it as a condition."""
     roster = {person.id: person for person in people}
     covered: dict[str, list[CoveredPerson]] = {}
     held: list[HeldBack] = []
@@ -279,19 +495,23 @@ def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Au
         hold = council_hold(person.facts)
         if hold:
             held.append(HeldBack(person_id=person.id, name=person.facts.display_name, reason=hold))
-        for ref in det.notify:
+        for ref in recipients(person, ours, authorities):
             if ref.startswith("la:") and (hold or ref == ours.ref):
                 continue
             body = authorities.get(ref.partition(":")[2]) if ref.startswith("la:") else None
             covered.setdefault(ref, []).append(CoveredPerson(
-                person_id=person.id, why=_why(ref, person, body, authorities), recover=det.recover_from == ref))
+                person_id=person.id, why=_why(ref, person, body, authorities, incident.classification),
+                recover=det.recover_from == ref))
+        # Someone whose care at home was in another council's area is told which council that is: they
+        # would otherwise hear from nobody until that council writes (brief rule 5).
         if incident.classification in _PERSON_LETTER_FOR and person.facts.status is not PersonStatus.DECEASED \
-                and det.basis not in (Basis.NOT_OUR_DUTY, Basis.NONE_YET):
-            persons.append(_person_plan(incident, person, now))
+                and det.basis is not Basis.NONE_YET:
+            persons.append(_person_plan(incident, person, now, authorities))
 
     if progress is not None:
         progress(total, total)
-    bodies = [_body_plan(incident, ref, tuple(found), roster, authorities, icbs, now) for ref, found in covered.items()]
+    bodies = [_body_plan(incident, ref, tuple(found), roster, authorities, icbs, now, ours, geography)
+              for ref, found in covered.items()]
     if incident.facts.regulated:
         bodies.append(_cqc_plan(incident, now))
     bodies.sort(key=lambda plan: (_KIND_ORDER[plan.kind], plan.recipient_name.lower()))
@@ -300,15 +520,19 @@ def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Au
 
 
 def _body_plan(incident: Incident, ref: str, people: tuple[CoveredPerson, ...], roster: dict[int, Person],
-               authorities: AuthorityIndex, icbs: ICBIndex, now: datetime) -> NotificationPlan:
+               authorities: AuthorityIndex, icbs: ICBIndex, now: datetime, ours: Authority,
+               geography: Geography | None) -> NotificationPlan:
     prefix, _, code = ref.partition(":")
     if prefix == "icb":
         kind, name = K.ICB, _icb_name(icbs, code)
+        basis = basis_for(kind, incident.classification,
+                          icb_outside_our_area=icb_outside_our_area(code, ours, geography))
     else:
         body = authorities.get(code)
         kind = K.COUNCIL if body is None or body.nation is Nation.ENGLAND else K.CROSS_BORDER
         name = body.name if body else ref
-    basis = basis_for(kind, incident.classification)
+        roles = {council_role(ref, roster[p.person_id], incident.classification, authorities) for p in people}
+        basis = basis_for(kind, incident.classification, roles, nation=body.nation if body else Nation.ENGLAND)
     ordered = tuple(sorted(people, key=lambda p: _sort_name(roster[p.person_id])))
     identity = [[p.person_id, p.why, p.recover, *_identity(roster[p.person_id])] for p in ordered]
     return NotificationPlan(recipient_ref=ref, recipient_name=name, kind=kind, basis=basis, people=ordered,
@@ -325,9 +549,11 @@ def _cqc_plan(incident: Incident, now: datetime) -> NotificationPlan:
                             people=(), reply_by=reply_by(K.CQC, now), digest=_digest([K.CQC, basis, about]))
 
 
-def _person_plan(incident: Incident, person: Person, now: datetime) -> NotificationPlan:
+def _person_plan(incident: Incident, person: Person, now: datetime, authorities: AuthorityIndex) -> NotificationPlan:
     name, representative = addressee(person.facts)
-    basis = basis_for(K.PERSON, incident.classification)
+    holder = duty_holder(person)
+    council = authorities.get(holder.partition(":")[2]) if holder else None
+    basis = person_basis(person, incident.classification, council.name if council else "")
     why = "you are their nominee or representative" if representative else "this letter is about you"
     charges = person_charges(person)
     return NotificationPlan(
@@ -336,6 +562,14 @@ def _person_plan(incident: Incident, person: Person, now: datetime) -> Notificat
         digest=_digest([K.PERSON, name, representative, basis, charges, person.facts.service_address,
                         person.determination.basis.value, *_identity(person)]),
     )
+
+
+def icb_outside_our_area(icb_code: str, ours: Authority, geography: Geography | None) -> bool | None:
+    """Whether no part of the ICB's area is in ours, which is when s.52(9) applies (brief rule 11). None when
+    the council-to-ICB table does not cover our council: the letter then states s.52(9) as a condition."""
+    if geography is None or not geography.council_icbs(ours.gss_code):
+        return None
+    return not geography.icb_has_area_in(icb_code, ours.gss_code)
 
 
 def _identity(person: Person) -> list[str]:

@@ -102,6 +102,24 @@ def _profile(rng: random.Random, index: int, count: int) -> dict[str, Any]:
     return {"funding": "DP", "placing": OUR_COUNCIL, "or": OUR_COUNCIL}
 
 
+# Postcode sectors wholly in Leeds (db/postcode_sectors.csv), so the demo's people live where it says; the unit
+# letters are made up ("ZZ"), as no real address is ever used.
+LEEDS_SECTORS = ["LS1 1", "LS1 2", "LS1 3", "LS2 7", "LS2 8", "LS2 9", "LS3 1", "LS4 2", "LS5 2", "LS5 3", "LS6 1",
+                 "LS6 2", "LS6 3", "LS6 4", "LS7 1", "LS7 2", "LS7 3", "LS7 4", "LS8 1", "LS8 2", "LS8 3", "LS8 4",
+                 "LS8 5", "LS9 6", "LS9 7", "LS9 8", "LS10 1"]
+# One home-care client lives over the boundary in Bradford: the duty for her is Bradford's (brief rule 5, case 3).
+ACROSS_THE_BOUNDARY = "BD3 9"
+
+
+def _demo_postcode(rng: random.Random, home_care: bool, index: int) -> str:
+    # Two draws, as the demo always made: the same seed keeps giving the same people.
+    district, sector_digit = rng.randrange(1, 29), rng.randrange(1, 10)
+    sector = LEEDS_SECTORS[(district * 10 + sector_digit) % len(LEEDS_SECTORS)]
+    if home_care and index == 3:
+        sector = ACROSS_THE_BOUNDARY
+    return f"{sector}ZZ"
+
+
 def generate_people(count: int, *, seed: int, service: str, today: date) -> Table:
     """Rows as a provider might send them, under the template's canonical headers."""
     rng = random.Random(seed)
@@ -127,7 +145,7 @@ def generate_people(count: int, *, seed: int, service: str, today: date) -> Tabl
             "nhs_number": nhs_test_number(rng, used),
             "service_address": (f"{rng.randrange(1, 200)} Example Street, Leeds" if home_care
                                 else f"{rng.choice(ROOMS)} wing, room {index + 1}"),
-            "home_postcode": f"LS{rng.randrange(1, 29)} {rng.randrange(1, 10)}ZZ",
+            "home_postcode": _demo_postcode(rng, home_care, index),
             "service_kind": service,
             "visits_per_week": visits,
             "hours_per_week": round(visits * rng.choice([0.5, 0.75, 1.0]), 2) if visits else None,

@@ -62,6 +62,7 @@ def roster(store: Store, incident_id: int, *, progress: Progress | None = None,
     step = tick(progress, cancelled, message="stopped before the register was brought up to date; nothing changed")
     plans = rules.plan_notifications(incident, people, ours=store.authorities.get(settings.authority_code),
                                      authorities=store.authorities, icbs=store.icbs, now=store.clock(),
+                                     geography=store.geography.index,
                                      progress=step if progress or cancelled else None)
     return Roster(incident=incident, people={p.id: p for p in people}, plans=plans,
                   by_ref={plan.recipient_ref: plan for plan in plans.all})
@@ -178,6 +179,8 @@ class GeneratedFile:
     format: DocumentFormat
     path: Path
     sha256: str
+    # Set when the PDF cannot print some of the letter (a name in Chinese, say): "... send the DOCX".
+    warning: str = ""
 
 
 def preview(store: Store, incident_id: int, text: str, *, progress: Progress | None = None,
@@ -271,6 +274,9 @@ def _generate_one(store: Store, current: Roster, notification: Notification, out
     if first_issue:
         notification = notification.model_copy(update={"issued_at": issued_at})
     letter, _ = _render(store, current, notification, plan, issued_at, replaces)
+    from contingency.letters.pdf import warning_for
+
+    warning = warning_for(letter) if DocumentFormat.PDF in formats else ""
     files = []
     for fmt in formats:
         path = _write(letter, out_dir, fmt)
@@ -285,7 +291,8 @@ def _generate_one(store: Store, current: Roster, notification: Notification, out
                 issued_at=issued_at, reply_by=None)
         for fmt, path, digest in files:
             store.notifications.add_document(tx, notification, fmt, path.name, digest)
-    return [GeneratedFile(notification=notification, format=fmt, path=path, sha256=digest)
+    return [GeneratedFile(notification=notification, format=fmt, path=path, sha256=digest,
+                          warning=warning if fmt is DocumentFormat.PDF else "")
             for fmt, path, digest in files]
 
 
@@ -303,7 +310,8 @@ def _render(store: Store, current: Roster, notification: Notification, plan: Not
     context = letter_context(
         notification=notification, plan=plan, incident=current.incident, people=current.people,
         settings=settings, ours=ours, area=store.authorities.get(current.incident.facts.area_code),
-        exercise=store.is_exercise, issued_at=issued_at, replaces=replaces)
+        exercise=store.is_exercise, issued_at=issued_at, replaces=replaces, authorities=store.authorities,
+        geography=store.geography.index)
     mark = f"{rules.EXERCISE_MARK} · " if store.is_exercise else ""
     return build(f"letter-{notification.kind.value}.md.j2", context, stem=_stem(store, notification),
                  header=f"{mark}{ours.name} · {settings.team}",

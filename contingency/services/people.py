@@ -18,7 +18,9 @@ from contingency.person import (
     Source,
 )
 from contingency.rules.authorities import AuthorityIndex
+from contingency.rules.classification import trigger
 from contingency.rules.determination import determine
+from contingency.rules.geography import Geography
 from contingency.rules.normalise import FieldParser, FieldProblem
 from contingency.rules.times import LONDON
 from contingency.services.errors import BadInput
@@ -28,17 +30,22 @@ from contingency.store import Store
 
 @dataclass(frozen=True)
 class RosterContext:
-    """What the determination needs beyond the person: the incident and who we are."""
+    """What the determination needs beyond the person: the incident, who we are, and where people live."""
 
     incident: Incident
     classification: Classification
     area: Authority | None
     ours: Authority
     authorities: AuthorityIndex
+    # The trigger rules alone: for care at home a person living here is ours even when the incident's
+    # area is not (brief rule 5, worked case 3), and only a business failure makes a duty (rules 4, 23, 25).
+    trigger: Classification | None = None
+    geography: Geography | None = None
 
     def determine(self, facts: PersonFacts, *, duplicate: bool = False) -> Determination:
         return determine(facts, classification=self.classification, area=self.area, ours=self.ours,
-                         authorities=self.authorities, duplicate_suspected=duplicate)
+                         authorities=self.authorities, duplicate_suspected=duplicate, trigger=self.trigger,
+                         service_kind=self.incident.facts.service_kind, geography=self.geography)
 
 
 def context_for(store: Store, incident_id: int) -> RosterContext:
@@ -48,6 +55,7 @@ def context_for(store: Store, incident_id: int) -> RosterContext:
         incident=incident, classification=incident.classification,
         area=store.authorities.get(incident.facts.area_code),
         ours=store.authorities.get(settings.authority_code), authorities=store.authorities,
+        trigger=trigger(incident.facts).classification, geography=store.geography.index,
     )
 
 
@@ -217,6 +225,8 @@ def fold_facts(kept: PersonFacts, incoming: PersonFacts, source: str) -> PersonF
             continue
         if old in (None, "", defaults[name].default):
             updates[name] = new
+        elif name == "key_safe_code":  # notes are shown and exported; the secret is not repeated there
+            conflicts.append("a different key safe code (not shown; check with the provider)")
         else:
             conflicts.append(f"{name} {new!s}")
     note = f"merged {source}"

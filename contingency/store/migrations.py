@@ -52,11 +52,45 @@ def load_reference_data(db: Database, *, at: str) -> None:
     log.flush()
 
 
+def load_geography(db: Database, *, at: str) -> None:
+    """Postcode sectors and council-ICB areas from db/ (sources and licences in db/REFERENCE.md), loaded
+    like the authorities: they decide whose duty care at home is (brief rule 5) and a likely ICB (rule 11)."""
+    folder = resource_dir("db")
+    sectors = _read_csv(folder / "postcode_sectors.csv")
+    icb_areas = _read_csv(folder / "la_icb_2026.csv")
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO postcode_sectors (sector, la_gss_code, la_name, share, main)"
+        " VALUES (:sector, :la_gss_code, :la_name, CAST(:share AS REAL), :main = 'yes')",
+        sectors,
+    )
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO council_icb_areas (la_gss_code, la_name, icb_code, icb_gss_code, icb_name, share,"
+        " main, confirmed, source, note) VALUES (:la_gss_code, :la_name, :icb_code, :icb_gss_code, :icb_name,"
+        " CAST(:share AS REAL), :main = 'yes', :confirmed = 'yes', :source, :note)",
+        icb_areas,
+    )
+    log = LogWriter(db.conn)
+    log.append(at=at, officer=SYSTEM, entity="reference", entity_id="postcode_sectors+council_icb_areas",
+               action="load", before=None,
+               after={"postcode_sectors": len(sectors), "council_icb_areas": len(icb_areas),
+                      "sha256": reference_digest(db.conn)},
+               reason="reference data shipped with contingency", incident_id=None)
+    log.flush()
+
+
 def build_migrations(*, at: str) -> Migrations:
     migrations = Migrations("contingency")
     steps: list[tuple[str, Callable[[Database], None]]] = [
         (path.stem, _sql_migration(path)) for path in resource_dir("db").glob("[0-9][0-9][0-9][0-9]_*.sql")
     ]
+
+    def sectors_and_icb_areas(db: Database) -> None:
+        # Tables and rows in one migration, so a store never has the tables without the data that fills them.
+        _sql_migration(resource_dir("db") / "0011_postcode_sectors_and_icb_areas.sql")(db)
+        load_geography(db, at=at)
+
+    steps = [(name, sectors_and_icb_areas if name == "0011_postcode_sectors_and_icb_areas" else fn)
+             for name, fn in steps]
 
     def reference(db: Database) -> None:
         load_reference_data(db, at=at)

@@ -258,6 +258,12 @@ class Store:
         return DisputeRepo(self)
 
     @cached_property
+    def geography(self):
+        from contingency.store.geography import GeographyRepo
+
+        return GeographyRepo(self)
+
+    @cached_property
     def log(self):
         from contingency.store.logrepo import LogRepo
 

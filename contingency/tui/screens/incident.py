@@ -19,6 +19,7 @@ from contingency.rules.times import format_local
 from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.services.incidents import change_status
+from contingency.services.residence import where_people_live
 from contingency.tui.screens.base import AppScreen
 from contingency.tui.widgets.claims import ClaimsView
 from contingency.tui.widgets.costs import CostsView
@@ -148,6 +149,8 @@ class IncidentScreen(AppScreen):
         ]
         self.query_one("#overview-facts", Static).update("\n".join(lines))
         summary = self.store.people.summary(self.incident_id)
+        # Care at home is the duty of the council where each person lives (brief rule 5, worked case 3).
+        lives = ", ".join(f"{name} {n}" for name, n in where_people_live(self.store, self.incident_id))
 
         def counts(mapping: dict, words) -> str:
             return ", ".join(f"{n} {words(key)}" for key, n in mapping.items()) or "none"
@@ -155,6 +158,7 @@ class IncidentScreen(AppScreen):
         self.query_one("#overview-summary", Static).update("\n".join([
             "",
             f"People: {summary['total']}   with flags to resolve: {summary['people_with_flags']}",
+            f"Where they live: {lives or 'none'}",
             f"By basis: {counts(summary['basis'], lambda k: BASIS_DESCRIPTIONS[Basis(k)])}",
             f"By RAG: {counts(summary['rag'], lambda k: 'not yet rated' if k == 'none' else k)}",
             f"By status: {counts(summary['status'], lambda k: PersonStatus(k).label)}",

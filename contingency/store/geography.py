@@ -1,0 +1,42 @@
+"""Postcode sectors and council-ICB areas (migration 0011): read once per store, handed out as a pure index."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from contingency.rules.geography import CouncilICB, Geography, SectorShare
+
+if TYPE_CHECKING:
+    from contingency.store.store import Store
+
+
+class GeographyRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    @cached_property
+    def index(self) -> Geography:
+        """Reference data changes only with a migration, so one read serves the store's life."""
+        db = self.store.db
+        sectors = (
+            SectorShare(sector=row["sector"], la_gss_code=row["la_gss_code"], la_name=row["la_name"],
+                        share=row["share"], main=bool(row["main"]))
+            for row in db.query("SELECT sector, la_gss_code, la_name, share, main FROM postcode_sectors")
+        )
+        icbs = (
+            CouncilICB(la_gss_code=row["la_gss_code"], icb_code=row["icb_code"], icb_gss_code=row["icb_gss_code"],
+                       icb_name=row["icb_name"], share=row["share"], main=bool(row["main"]),
+                       confirmed=bool(row["confirmed"]))
+            for row in db.query("SELECT la_gss_code, icb_code, icb_gss_code, icb_name, share, main, confirmed"
+                                " FROM council_icb_areas")
+        )
+        return Geography(sectors, icbs)
+
+    def home_addresses(self, incident_id: int) -> list[tuple[str | None, str, str | None, int]]:
+        """(service kind, home postcode, council the list named, people) for the live roster, grouped so a
+        large roster is summed in SQL rather than read person by person."""
+        rows = self.store.conn.execute(
+            "SELECT service_kind, coalesce(home_postcode, ''), home_council_code, count(*) FROM people"
+            " WHERE incident_id = ? AND merged_into IS NULL GROUP BY 1, 2, 3", [incident_id])
+        return [(kind, postcode, council, count) for kind, postcode, council, count in rows]
