@@ -68,8 +68,8 @@ def test_a_printed_csv_list_imports_without_a_mapping(store, incident, tmp_path)
     assert summary.header_row == 5
     text = summary.sentence()
     assert text.splitlines()[0].startswith("header row 5: 13 of 13 columns recognised (the row most like a header")
-    assert "3 line(s) above the headers not read as people: 'Meadowbrook Care Homes Ltd - Rowan House'" in text
-    assert "1 blank line(s) ignored" in text
+    assert "3 lines above the headers not read as people: 'Meadowbrook Care Homes Ltd - Rowan House'" in text
+    assert "1 blank line ignored" in text
     rejected = {r["row"]: r for r in summary.rejected}
     assert set(rejected) == {12, 13, 14}
     assert rejected[12]["values"][6] == "£4,020.50"  # the original values are kept with the reason

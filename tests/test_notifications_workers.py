@@ -369,7 +369,9 @@ async def test_the_import_dialog_imports_in_a_thread_then_shows_the_summary_and_
         dialog = app.screen
         assert isinstance(dialog, ImportDialog)
         dialog.query_one("#path", Input).value = str(path)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # first what the import will do (tests/test_import_preview.py) ...
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # ... then the import
         await settle(app, pilot)
         result = str(dialog.query_one("#work-result", Static).content)
         assert "1 imported, 0 merged, 1 rejected" in result

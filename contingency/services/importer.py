@@ -23,6 +23,7 @@ from contingency.rules.columns import (
     IDENTITY_FIELDS,
     IMPORT_FIELDS,
     NOT_A_COUNCIL,
+    field_for_header,
     furniture_reason,
     header_score,
     map_headers,
@@ -30,6 +31,7 @@ from contingency.rules.columns import (
     provider_rating_reason,
 )
 from contingency.rules.normalise import FieldParser, FieldProblem, clean_text
+from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.services.people import (
     RosterContext,
@@ -43,6 +45,12 @@ from contingency.store import Store
 from contingency.store.files import new_private_file
 from contingency.store.people import person_row
 
+# What a mapping may say of a column besides naming a field: not read at all, or kept in the person's
+# notes as "Header: value" (what happens to a column nobody recognises).
+IGNORE = "ignore"
+KEEP = "keep"
+MAPPING_VALUES = (IGNORE, KEEP)
+
 
 @dataclass
 class ImportSummary:
@@ -54,6 +62,7 @@ class ImportSummary:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     flags: Counter[str] = field(default_factory=Counter)
     unmapped_headers: list[str] = field(default_factory=list)
+    ignored_headers: list[str] = field(default_factory=list)
     rejects_file: str | None = None
     import_id: int | None = None
     header: str = ""  # which row (and sheet) held the headers, and why that one
@@ -70,7 +79,7 @@ class ImportSummary:
             "import_id": self.import_id, "file": self.file_name, "data_rows": self.data_rows,
             "blank_rows": self.blank_rows, "imported": self.imported, "merged": self.merged,
             "rejected": self.rejected, "flags": dict(self.flags), "unmapped_headers": self.unmapped_headers,
-            "rejects_file": self.rejects_file, "balanced": self.balanced, "header": self.header,
+            "ignored_headers": self.ignored_headers, "rejects_file": self.rejects_file, "balanced": self.balanced, "header": self.header,
             "header_row": self.header_row, "sheet": self.sheet, "above_header": self.above_header,
         }
 
@@ -85,11 +94,13 @@ class ImportSummary:
         if self.above_header:
             shown = ", ".join(repr(text[:60]) for text in self.above_header[:4])
             more = f" and {len(self.above_header) - 4} more" if len(self.above_header) > 4 else ""
-            lines.append(f"{len(self.above_header)} line(s) above the headers not read as people: {shown}{more}")
+            lines.append(f"{plural(len(self.above_header), 'line')} above the headers not read as people: {shown}{more}")
         if self.blank_rows:
-            lines.append(f"{self.blank_rows} blank line(s) ignored")
+            lines.append(f"{plural(self.blank_rows, 'blank line')} ignored")
         if self.unmapped_headers:
             lines.append(f"columns not recognised (kept in notes): {', '.join(self.unmapped_headers)}")
+        if self.ignored_headers:
+            lines.append(f"columns ignored as asked (not imported): {', '.join(self.ignored_headers)}")
         for reject in self.rejected:
             lines.append(f"rejected row {reject['row']}: {reject['reason']}")
         if self.rejects_file:
@@ -113,10 +124,11 @@ def load_mapping(store: Store, spec: str | None) -> dict[str, str]:
         if saved is None:
             raise BadInput(f"{spec!r} is neither a mapping file nor a saved mapping")
         mapping = saved
-    bad = {v for v in mapping.values() if v not in IMPORT_FIELDS}
+    bad = {v for v in mapping.values() if v not in IMPORT_FIELDS and v not in MAPPING_VALUES}
     if bad:
         raise BadInput(f"mapping names unknown field(s) {', '.join(sorted(bad))}; "
-                       f"fields are: {', '.join(IMPORT_FIELDS)}")
+                       f"fields are: {', '.join(IMPORT_FIELDS)}; or {IGNORE!r} (not imported) or "
+                       f"{KEEP!r} (kept in notes)")
     return mapping
 
 
@@ -130,8 +142,7 @@ def import_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str
                 progress: Progress | None = None, cancelled: CancelCheck | None = None) -> ImportSummary:
     """`progress` hears (rows read, data rows); `cancelled` stops the import, which then lands not at all.
     The header row (and sheet) is found by how many headers it has that we know, unless given."""
-    explicit = mapping or {}
-    table = read_table(path, sheet=sheet, header_row=header_row, score=lambda cells: header_score(cells, explicit))
+    table = _read(path, mapping or {}, sheet, header_row)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest, mapping=mapping or {},
                            progress=progress, cancelled=cancelled)
@@ -151,13 +162,15 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
                  cancelled: CancelCheck | None = None) -> ImportSummary:
     context = context_for(store, incident_id)
     parser = field_parser(store)
-    columns = _map_columns(table.headers, mapping)
+    columns, ignored = _map_columns(table.headers, mapping)
     summary = ImportSummary(file_name=file_name, data_rows=len(table.rows), blank_rows=table.blank_rows,
-                            unmapped_headers=[h for i, h in enumerate(table.headers) if i not in columns and h],
+                            unmapped_headers=[h for i, h in enumerate(table.headers)
+                                              if i not in columns and i not in ignored and h],
+                            ignored_headers=[table.headers[i] for i in sorted(ignored)],
                             header=_header_sentence(table, columns), header_row=table.header_row,
                             sheet=table.sheet, above_header=[text for _n, text in table.above])
-    secret_columns = {i for i, f in columns.items() if f == "key_safe_code"}
-    builder = _RowBuilder(parser, columns, table.headers, file_name)
+    secret_columns = _secret_columns(table.headers, columns, ignored)
+    builder = _RowBuilder(parser, columns, table.headers, file_name, ignored)
     new_people: dict[int, PersonFacts] = {}  # id -> facts, in file order
     by_nhs: dict[str, int] = {}
     on_roster = store.people.nhs_numbers(incident_id)
@@ -201,36 +214,70 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
     return summary
 
 
-def _map_columns(headers: list[str], mapping: dict[str, str]) -> dict[int, str]:
-    columns = map_headers(headers, mapping)
+def _read(path: Path, mapping: dict[str, str], sheet: str | None, header_row: int | None) -> Table:
+    fields = _fields_only(mapping)
+    return read_table(path, sheet=sheet, header_row=header_row, score=lambda cells: header_score(cells, fields))
+
+
+def _fields_only(mapping: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in mapping.items() if v not in MAPPING_VALUES}
+
+
+def _map_columns(headers: list[str], mapping: dict[str, str]) -> tuple[dict[int, str], set[int]]:
+    """Column index -> field, and the columns the mapping says to ignore."""
+    columns, ignored = _columns_and_ignored(headers, mapping)
     if not set(columns.values()) & IDENTITY_FIELDS:
         raise BadInput(
             "no column identifies people (expected e.g. 'Surname', 'First name', 'NHS number' or 'Provider ref'); "
             f"the headers are: {', '.join(h for h in headers if h)}. Use --map to say which column is which"
         )
-    return columns
+    return columns, ignored
 
 
-def _header_sentence(table: Table, columns: dict[int, str]) -> str:
+def _columns_and_ignored(headers: list[str], mapping: dict[str, str]) -> tuple[dict[int, str], set[int]]:
+    told = {normalise(k): v for k, v in mapping.items()}
+    # A column to ignore or keep in notes is hidden from the header matcher, so no field is guessed for it
+    # and a later column with that meaning can still take the field.
+    hidden = ["" if told.get(normalise(h)) in MAPPING_VALUES else h for h in headers]
+    columns = map_headers(hidden, _fields_only(mapping))
+    ignored = {i for i, h in enumerate(headers) if h and told.get(normalise(h)) == IGNORE}
+    return columns, ignored
+
+
+def _secret_columns(headers: list[str], columns: dict[int, str], ignored: set[int]) -> set[int]:
+    # An ignored key-safe column is still a key-safe column: a rejected row must not keep its code.
+    return {i for i, f in columns.items() if f == "key_safe_code"} | {
+        i for i in ignored if field_for_header(headers[i]) == "key_safe_code"}
+
+
+def _header_sentence(table: Table, columns: dict[int, str], *, on_screen: bool = False) -> str:
+    # On screen the officer names another row or sheet in the import form, not with options.
+    if on_screen:
+        row_or_sheet, sheet_only = ("escape and give a header row or sheet to read another",
+                                    "escape and give a sheet to read another")
+    else:
+        row_or_sheet, sheet_only = ("--header-row N or --sheet NAME reads another", "--sheet NAME reads another")
     where = f"header row {table.header_row}" + (f" of sheet {table.sheet!r}" if table.sheet else "")
     named = sum(1 for h in table.headers if h)
     why = {
         "given": " (as asked)",
-        "best": " (the row most like a header; --header-row N or --sheet NAME reads another)",
+        "best": f" (the row most like a header; {row_or_sheet})",
         "first": "",
     }[table.chosen_by]
     if table.chosen_by == "first" and table.other_sheets and table.sheet:
-        why = " (the sheet most like a list of people; --sheet NAME reads another)"
+        why = f" (the sheet most like a list of people; {sheet_only})"
     others = f"; other sheets not read: {', '.join(repr(n) for n in table.other_sheets)}" if table.other_sheets else ""
     return f"{where}: {len(columns)} of {named} columns recognised{why}{others}"
 
 
 class _RowBuilder:
-    def __init__(self, parser: FieldParser, columns: dict[int, str], headers: list[str], file_name: str):
+    def __init__(self, parser: FieldParser, columns: dict[int, str], headers: list[str], file_name: str,
+                 ignored: set[int] | None = None):
         self.parser = parser
         self.columns = columns
         self.headers = headers
         self.file_name = file_name
+        self.ignored = ignored or set()
 
     def build(self, number: int, values: list[Any]) -> tuple[PersonFacts | None, str]:
         furniture = furniture_reason(values, self.columns, self.headers)
@@ -239,7 +286,7 @@ class _RowBuilder:
         raw: dict[str, Any] = {}
         extras: list[str] = []
         for index, value in enumerate(values):
-            if value is None or (isinstance(value, str) and not value.strip()):
+            if value is None or (isinstance(value, str) and not value.strip()) or index in self.ignored:
                 continue
             if index in self.columns:
                 raw[self.columns[index]] = value
@@ -344,3 +391,229 @@ def _record_import(tx: Any, store: Store, incident_id: int, summary: ImportSumma
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+# --- the preview: what an import would do, before it does it ----------------------------------------------
+
+PREVIEW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class PreviewColumn:
+    index: int
+    header: str
+    field: str | None  # the field it is read into; None when ignored or kept in notes
+    choice: str  # the field, IGNORE or KEEP: what a saved mapping records for this header
+    how: str  # why, in words: "recognised", "saved mapping 'X'", "your choice", "not recognised"
+
+    @property
+    def reads_as(self) -> str:
+        if self.choice == IGNORE:
+            return "ignore (not imported)"
+        if self.choice == KEEP:
+            return "kept in notes"
+        return f"{IMPORT_FIELDS[self.choice]} ({self.choice})"
+
+
+@dataclass(frozen=True)
+class PreviewValue:
+    header: str  # the file's header for the column
+    label: str  # the field's own name, as the template heads it
+    value: str  # as it will be stored and shown; a flagged value is quoted as given
+    flag: str = ""  # why it will be flagged; empty when it is accepted
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    number: int  # the row number in the file or sheet
+    values: list[PreviewValue]
+    rejected: str = ""  # why the row would be rejected (and kept with the reason)
+    flags: list[str] = field(default_factory=list)  # what the roster will flag on the person, in words
+
+    @property
+    def flagged(self) -> list[PreviewValue]:
+        return [v for v in self.values if v.flag]
+
+
+@dataclass
+class ImportPreview:
+    """What `import_file` would do with the same file, mapping and header row; nothing is written."""
+
+    file_name: str
+    header: str
+    header_on_screen: str  # the same, naming the form's fields rather than the command's options
+    header_row: int
+    sheet: str | None
+    above_header: list[str]
+    columns: list[PreviewColumn]
+    rows: list[PreviewRow]
+    data_rows: int
+    blank_rows: int
+    would_import: int
+    would_merge: int
+    would_reject: int
+    saved_mapping: str | None = None  # the saved mapping applied because its headers are the file's
+    same_headers: str | None = None  # a saved mapping with the file's headers, applied or not
+    table: Table | None = None  # kept so a changed mapping is previewed without reading the file again
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """The whole mapping, every header named: what is saved, and what the import is given."""
+        return {c.header: c.choice for c in self.columns if c.header}
+
+    @property
+    def balanced(self) -> bool:
+        return self.would_import + self.would_merge + self.would_reject == self.data_rows
+
+    def mapping_line(self) -> str:
+        if self.saved_mapping:
+            return f"using saved mapping {self.saved_mapping!r} (same headers)"
+        if self.same_headers:
+            return (f"saved mapping {self.same_headers!r} has the same headers; "
+                    f"--map {self.same_headers!r} uses it")
+        return ""
+
+    def counts_line(self) -> str:
+        return (f"{self.data_rows} data rows = {self.would_import} to import + {self.would_merge} to merge "
+                f"+ {self.would_reject} to reject" + (" (checked)" if self.balanced else " (DOES NOT ADD UP)"))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name, "header": self.header, "header_row": self.header_row, "sheet": self.sheet,
+            "above_header": self.above_header, "saved_mapping": self.saved_mapping,
+            "same_headers": self.same_headers, "mapping": self.mapping,
+            "columns": [{"column": c.index + 1, "header": c.header, "field": c.field, "choice": c.choice,
+                         "how": c.how} for c in self.columns],
+            "rows": [{"row": r.number, "rejected": r.rejected or None, "flags": r.flags,
+                      "values": [{"header": v.header, "field_label": v.label, "value": v.value,
+                                  "flag": v.flag or None} for v in r.values]} for r in self.rows],
+            "data_rows": self.data_rows, "blank_rows": self.blank_rows, "would_import": self.would_import,
+            "would_merge": self.would_merge, "would_reject": self.would_reject, "balanced": self.balanced,
+            "written": False,
+        }
+
+    def sentence(self) -> str:
+        lines = [f"{self.file_name} (dry run: nothing written)", self.header]
+        if self.above_header:
+            lines.append("not read, above the headers: " + ", ".join(repr(t[:60]) for t in self.above_header[:4]))
+        if self.mapping_line():
+            lines.append(self.mapping_line())
+        lines.append("columns:")
+        width = max((len(c.header) for c in self.columns), default=0)
+        lines += [f"  {c.index + 1:>2} {c.header or '(no header)':<{width}} → {c.reads_as}  [{c.how}]"
+                  for c in self.columns]
+        lines.append(f"first {len(self.rows)} rows as they will be stored:")
+        for row in self.rows:
+            lines += ["  " + line for line in row_lines(row)]
+        lines.append(self.counts_line())
+        return "\n".join(lines)
+
+
+def row_lines(row: PreviewRow) -> list[str]:
+    """One preview row in words: its values, then each flagged value with ✗ and the reason."""
+    if row.rejected:
+        return [f"row {row.number}: ✗ rejected: {row.rejected}"]
+    shown = "; ".join(f"{v.label}: {v.value}" for v in row.values if v.value and not v.flag)
+    lines = [f"row {row.number}: {shown or '(no values)'}"]
+    lines += [f"  ✗ {v.label} {v.value!r} ({v.header}): {v.flag}" for v in row.flagged]
+    if row.flags:
+        lines.append(f"  flags: {', '.join(row.flags)}")
+    return lines
+
+
+def preview_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str, str] | None = None,
+                 sheet: str | None = None, header_row: int | None = None, use_saved: bool = False,
+                 rows: int = PREVIEW_ROWS) -> ImportPreview:
+    """Read the file, find its header row, propose the mapping and show the first rows as the import
+    would store them, flags and all. Nothing is written. With `use_saved` and no mapping given, a saved
+    mapping whose headers are exactly the file's is applied (the officer is told which)."""
+    table = _read(path, mapping or {}, sheet, header_row)
+    saved = store.people.mapping_for_headers([h for h in table.headers if h])
+    applied = None
+    if not mapping and use_saved and saved is not None:
+        applied, mapping = saved
+    return preview_table(store, incident_id, table, file_name=path.name, mapping=mapping or {}, rows=rows,
+                         saved_mapping=applied, same_headers=saved[0] if saved else None)
+
+
+def preview_table(store: Store, incident_id: int, table: Table, *, file_name: str, mapping: dict[str, str],
+                  rows: int = PREVIEW_ROWS, saved_mapping: str | None = None,
+                  same_headers: str | None = None) -> ImportPreview:
+    """The preview for a table already read: for a mapping changed on screen, the file is not read again."""
+    context = context_for(store, incident_id)
+    columns, ignored = _map_columns(table.headers, mapping)
+    told = {normalise(k) for k in mapping}
+    builder = _RowBuilder(field_parser(store), columns, table.headers, file_name, ignored)
+    on_roster = store.people.nhs_numbers(incident_id)
+    seen: set[str] = set()
+    shown: list[PreviewRow] = []
+    imported = merged = rejected = 0
+    for number, values in table.rows:
+        facts, reason = builder.build(number, values)
+        if facts is None:
+            rejected += 1
+        elif facts.nhs_number and (facts.nhs_number in seen or facts.nhs_number in on_roster):
+            merged += 1
+        else:
+            imported += 1
+            if facts.nhs_number:
+                seen.add(facts.nhs_number)
+        if len(shown) < rows:
+            shown.append(_preview_row(number, facts, reason, columns, table.headers, context))
+    how_told = f"saved mapping {saved_mapping!r}" if saved_mapping else "as mapped"
+    preview_columns = []
+    for index, header in enumerate(table.headers):
+        if not header and index not in columns:
+            continue
+        choice = columns.get(index) or (IGNORE if index in ignored else KEEP)
+        if normalise(header) in told:
+            how = how_told
+        elif index in columns:
+            how = "recognised"
+        else:
+            how = "not recognised"
+        preview_columns.append(PreviewColumn(index, header, columns.get(index), choice, how))
+    return ImportPreview(
+        file_name=file_name, header=_header_sentence(table, columns),
+        header_on_screen=_header_sentence(table, columns, on_screen=True), header_row=table.header_row,
+        sheet=table.sheet, above_header=[text for _n, text in table.above], columns=preview_columns,
+        rows=shown, data_rows=len(table.rows), blank_rows=table.blank_rows, would_import=imported,
+        would_merge=merged, would_reject=rejected, saved_mapping=saved_mapping, same_headers=same_headers,
+        table=table)
+
+
+def _preview_row(number: int, facts: PersonFacts | None, reason: str, columns: dict[int, str],
+                 headers: list[str], context: RosterContext) -> PreviewRow:
+    if facts is None:
+        return PreviewRow(number, [], rejected=reason)
+    issues = {i.field: i for i in facts.issues}
+    stored = facts.model_dump()
+    values = []
+    for index, field_name in sorted(columns.items()):
+        header = headers[index] if index < len(headers) else ""
+        issue = issues.get(field_name)
+        if issue is not None:
+            values.append(PreviewValue(header, IMPORT_FIELDS[field_name], issue.value, issue.message))
+            continue
+        text = _shown(field_name, stored.get(field_name))
+        if field_name == "rag" and text and facts.rag_reason:
+            text = f"{text} ({facts.rag_reason})"
+        values.append(PreviewValue(header, IMPORT_FIELDS[field_name], text))
+    if facts.notes and "notes" not in columns.values():
+        values.append(PreviewValue("", IMPORT_FIELDS["notes"], facts.notes))
+    flags = [f.label for f in context.determine(facts).flags if f is not Flag.BAD_VALUE]
+    return PreviewRow(number, values, flags=flags)
+
+
+def _shown(field_name: str, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if field_name == "key_safe_code":
+        return mask_secret(value)
+    if field_name == "weekly_cost_pence" and isinstance(value, int):
+        return f"£{value / 100:,.2f}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(getattr(value, "value", value))
