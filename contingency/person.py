@@ -207,6 +207,10 @@ class PersonFacts(Frozen):
     funding: Funding = Funding.UNKNOWN
     funding_body: str | None = None  # authority code of the arranging or paying council (incl. DP)
     fnc: bool = False  # NHS-funded nursing care alongside the main funding
+    # Registered nursing that WE arranged urgently, without the ICB's consent first: lawful only as a temporary
+    # measure with consent sought as soon as feasible (Care Act 2014 s.22(4)(b), (5); brief rule 12). Only
+    # this, not FNC alone, makes the consent task; the provider's list cannot say it, so an officer records it.
+    nursing_arranged_urgently: bool = False
     icb_code: str | None = None  # GSS code of the ICB for CHC, FNC, joint or s.117
     arranged_by: str = ""
     or_code: str | None = None  # ordinary residence: authority code

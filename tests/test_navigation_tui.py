@@ -261,4 +261,5 @@ async def test_the_overview_counts_in_words_not_keys(tmp_path):
                 "with-provider", "no-rag", "Trigger: administration"):
         assert raw not in text, raw
     assert "already ours (s.18 client)" in text and "West Yorkshire ICB" in text
-    assert "FNC: nursing needs ICB consent" in text
+    # A flag by its words: the demo's FNC residents carry none (no urgent nursing of ours: brief rule 12).
+    assert "ordinary residence elsewhere: s.41 / agreement needed" in text

@@ -385,10 +385,11 @@ def test_advocate_needed_is_honoured(kind):
     assert "brief rules 14-15" in reasons(det)
 
 
-def test_fnc_consent_flag_stays_on_every_fnc_person_until_urgent_nursing_is_recorded():
-    """Rule 12 wants the flag only where we arranged nursing urgently; the roster cannot tell yet."""
-    det = run(person(funding=F.FNC, icb_code="E54000054", or_code="LDS", service_kind=K.CARE_HOME_NURSING))
-    assert Flag.FNC_ICB_CONSENT in det.flags
+def test_fnc_consent_flag_only_where_we_arranged_nursing_urgently():
+    """Rule 12 wants the flag only where we arranged nursing urgently (tests/test_fnc_rule12.py has the table)."""
+    facts = dict(funding=F.FNC, icb_code="E54000054", or_code="LDS", service_kind=K.CARE_HOME_NURSING)
+    assert Flag.FNC_ICB_CONSENT not in run(person(**facts)).flags
+    assert Flag.FNC_ICB_CONSENT in run(person(**facts, nursing_arranged_urgently=True)).flags
 
 
 # --- through the store --------------------------------------------------------------------------------

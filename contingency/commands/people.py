@@ -24,6 +24,9 @@ def register(cmds: Commands) -> None:
     importer.add_argument("--sheet", help="XLSX sheet name (default: the sheet whose header row is most recognised)")
     importer.add_argument("--header-row", type=int, metavar="N",
                           help="the row number holding the column headers (default: the row most like one)")
+    importer.add_argument("--dry-run", action="store_true",
+                          help="show the header row, each column's field and the first rows as they would be "
+                               "stored, with their flags; write nothing")
     lister = people.add("list", "list people with their determination", cmd_people_list)
     lister.add_argument("incident", type=record_id)
     lister.add_argument("--basis", help="s48, s48+s49, existing-s18, nhs-icb, urgent-s19, not-our-duty, none-yet")
@@ -34,7 +37,7 @@ def register(cmds: Commands) -> None:
     lister.add_argument("--search", default="", help="name, NHS number, provider ref or date of birth")
     shower = people.add("show", "show one person, their determination and history", cmd_people_show)
     shower.add_argument("person", type=record_id)
-    shower.add_argument("--reveal-key-safe", action="store_true", help="print the key-safe code (masked otherwise)")
+    shower.add_argument("--reveal-key-safe", action="store_true", help="print the key-safe code (masked otherwise); who looked, and when, is logged")
     adder = people.add("add", "add one person (FIELD=VALUE ...)", cmd_people_add)
     adder.add_argument("incident", type=record_id)
     adder.add_argument("values", nargs="+", metavar="FIELD=VALUE")
@@ -80,10 +83,23 @@ def _field_values(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_people_import(args: argparse.Namespace) -> int:
-    from contingency.services.importer import import_file, load_mapping, save_mapping
+    from contingency.services.importer import (
+        import_file,
+        load_mapping,
+        preview_file,
+        save_mapping,
+    )
 
     store = store_for(args)
     mapping = load_mapping(store, args.map)
+    if args.dry_run:
+        if args.save_map:
+            raise BadInput("--dry-run writes nothing, so it cannot --save-map; drop one of them")
+        store.incidents.get(args.incident)
+        preview = preview_file(store, args.incident, args.file, mapping=mapping, sheet=args.sheet,
+                               header_row=args.header_row)
+        emit(args, preview.as_json(), preview.sentence())
+        return EXIT_OK
     if args.save_map:
         save_mapping(store, args.save_map, mapping)
     summary = import_file(store, args.incident, args.file, mapping=mapping, sheet=args.sheet,
@@ -122,6 +138,8 @@ def cmd_people_list(args: argparse.Namespace) -> int:
 
 
 def cmd_people_show(args: argparse.Namespace) -> int:
+    from contingency.services.people import reveal_key_safe
+
     store = store_for(args)
     person = store.people.get(args.person)
     history = [
@@ -132,9 +150,11 @@ def cmd_people_show(args: argparse.Namespace) -> int:
     merged = ([f"  MERGED into person {person.merged_into}: this record is kept for its history; use person "
                f"{person.merged_into} ('contingency people show {person.merged_into}')"]
               if person.merged_into is not None else [])
-    key_safe = (person.facts.key_safe_code if args.reveal_key_safe
-                else f"{mask_secret(person.facts.key_safe_code)} (--reveal-key-safe shows it)")
-    key_safe = key_safe if person.facts.key_safe_code else ""
+    # Shown only after the look is logged (who, when, whose door; never the code), as on the person screen.
+    revealed = (reveal_key_safe(store, person.id, via="people show --reveal-key-safe")
+                if args.reveal_key_safe and person.facts.key_safe_code else "")
+    key_safe = revealed or (f"{mask_secret(person.facts.key_safe_code)} (--reveal-key-safe shows it)"
+                            if person.facts.key_safe_code else "")
     text = "\n".join([
         f"Person {person.id}: {person.facts.display_name} (incident {person.incident_id})",
         *merged,
@@ -148,8 +168,8 @@ def cmd_people_show(args: argparse.Namespace) -> int:
         *(f"    {h['at']} {h['officer']}: {h['action']}" + (f" ({h['reason']})" if h["reason"] else "") for h in history),
     ])
     shown = {**person_json(person), "history": history}
-    if args.reveal_key_safe:
-        shown["key_safe_code"] = person.facts.key_safe_code
+    if revealed:
+        shown["key_safe_code"] = revealed
     emit(args, shown, text)
     return EXIT_OK
 

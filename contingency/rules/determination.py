@@ -476,17 +476,33 @@ def _ordinary_residence(draft: _Draft, facts: PersonFacts, home: Authority | Non
 
 
 def _fnc(draft: _Draft, facts: PersonFacts, icb_ref: str | None) -> None:
-    if not (facts.fnc or facts.funding is Funding.FNC) or draft.basis is Basis.NHS_ICB:
+    if draft.basis is Basis.NHS_ICB:
+        return
+    if not (facts.fnc or facts.funding is Funding.FNC):
+        if facts.nursing_arranged_urgently:
+            # Recorded but not acted on: say so rather than drop it silently (brief rule 24's spirit).
+            draft.reasons.append(
+                "Nursing we arranged urgently is recorded, but not FNC: if the ICB funds their nursing, record FNC "
+                "so the consent task follows (Care Act 2014 s.22(4)(b), (5); brief rule 12)."
+            )
         return
     draft.tell(icb_ref)
-    # Rule 12 asks for consent only where we arranged nursing urgently. The roster does not record that
-    # yet, so every FNC person carries the flag as a prompt to check; narrow it once it is recorded.
-    draft.flag(Flag.FNC_ICB_CONSENT)
     draft.reasons.append(
-        "FNC: only the nursing is the ICB's; we meet the other needs. Any nursing we arrange urgently "
-        "is temporary, with the ICB's consent sought as soon as feasible (Care Act 2014 s.22(4)(b), "
-        "(5); brief rules 11-12)."
+        "FNC: only the nursing is the ICB's; we meet the other needs (Care Act 2014 s.22; brief rules 11-12)."
     )
+    # Rule 12: the consent task is owed only where WE arranged the nursing urgently. An FNC person whose
+    # nursing the home or the ICB still provides needs no consent from us, so no flag (and no task) for them.
+    if facts.nursing_arranged_urgently:
+        draft.flag(Flag.FNC_ICB_CONSENT)
+        draft.reasons.append(
+            "We arranged registered nursing urgently: temporary; ICB consent to be sought as soon as feasible "
+            "(Care Act 2014 s.22(4)(b), (5); brief rule 12)."
+        )
+    else:
+        draft.reasons.append(
+            "If we arrange nursing for them urgently, record it: it may only be temporary, with the ICB's "
+            "consent sought as soon as feasible (Care Act 2014 s.22(4)(b), (5); brief rule 12)."
+        )
     if not icb_ref:
         draft.flag(Flag.AUTHORITY_UNRESOLVED)
 

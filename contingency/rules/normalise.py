@@ -180,7 +180,7 @@ class FieldParser:
             "rag": parse_rag,
             "status": _enum(_STATUS_WORDS, "status", ", ".join(s.value for s in PersonStatus)),
             **dict.fromkeys(["fnc", "capacity_concern", "advocate_needed", "immigration_question",
-                             "housing_question"], parse_bool),
+                             "housing_question", "nursing_arranged_urgently"], parse_bool),
         }
 
     def parse(self, field: str, raw: Any) -> Any:
@@ -191,7 +191,7 @@ class FieldParser:
         if parser is None:
             return text
         if not text and field not in ("fnc", "capacity_concern", "advocate_needed", "immigration_question",
-                                      "housing_question"):
+                                      "housing_question", "nursing_arranged_urgently"):
             return None
         return parser(text)
 

@@ -219,8 +219,22 @@ def build_demo(path: Path, *, seed: int, people: int | None, replace_default: bo
         "judge-jeopardy": Answer(decision="2", rationale="Brightpath can cover two thirds of tonight's calls"),
         "request-people-list": Answer(count=len(store.people.ids(home_care.id)), note="Client list from the agency"),
     })
+    _urgent_nursing(store, care_home.id)
     _demo_costs(store, care_home.id)
     return store
+
+
+def _urgent_nursing(store: Store, incident_id: int) -> None:
+    """Tonight EDT booked nursing for one FNC resident itself, so the ICB's consent is to be sought (brief rule 12)
+    and the playbook shows its 24-hour task."""
+    from contingency.person import Funding
+    from contingency.services.people import edit_person, parse_changes
+
+    fnc = next((p for p in sorted(store.people.all(incident_id), key=lambda p: p.id)
+                if p.facts.funding is Funding.FNC), None)
+    if fnc is not None:
+        edit_person(store, fnc.id, parse_changes(store, {"nursing_arranged_urgently": "yes"}),
+                    reason="Agency nurse booked by EDT for tonight: the home's nurses have left")
 
 
 def _demo_costs(store: Store, incident_id: int) -> None:

@@ -169,6 +169,17 @@ def confirm_fields(store: Store, person_id: int, fields: list[str], reason: str 
                         reason or f"confirmed {', '.join(fields)}")
 
 
+def reveal_key_safe(store: Store, person_id: int, *, via: str) -> str:
+    """The key-safe code, for an officer who asked for it. The look is logged before the code is handed over, so
+    a code is never seen without a record of who saw it and when (brief section 8: held securely)."""
+    person = store.people.get(person_id)
+    if not person.facts.key_safe_code:
+        raise BadInput(f"no key-safe code is held for {person.facts.display_name}")
+    with store.write(f"key-safe code shown ({via})") as tx:
+        store.people.log_key_safe_access(tx, person, via=via)
+    return person.facts.key_safe_code
+
+
 def set_status(store: Store, person_id: int, status: str, detail: str = "", reason: str | None = None) -> Person:
     try:
         new = PersonStatus(status)

@@ -15,11 +15,17 @@ if TYPE_CHECKING:
     from contingency.store.store import Store
     from contingency.store.tx import Tx
 
-_BOOLS = ("fnc", "capacity_concern", "advocate_needed", "immigration_question", "housing_question")
+_BOOLS = ("fnc", "capacity_concern", "advocate_needed", "immigration_question", "housing_question",
+          "nursing_arranged_urgently")
 FACT_COLUMNS = tuple(PersonFacts.model_fields)
 # Text columns added by a later migration (db/0010) are NULL when empty, so records logged before it still
 # match their last after-image (contingency.store.eventlog._differs).
 _NULL_WHEN_EMPTY = ("key_safe_code", "gp_practice")
+# A flag added by a later migration (db/0012): 1 when set, NULL (not 0) when not, for the same reason.
+_NULL_WHEN_FALSE = ("nursing_arranged_urgently",)
+# The log entity of a key-safe code shown to an officer: who, when and whose door, never the code. Its own
+# entity, not "person": an entry without an after-image would read to the log check as a deleted record.
+KEY_SAFE_ACCESS = "key-safe-access"
 
 
 def search_text(facts: PersonFacts) -> str:
@@ -36,7 +42,9 @@ def person_row(person_id: int, incident_id: int, facts: PersonFacts, det: Determ
     row: dict[str, Any] = {"id": person_id, "incident_id": incident_id}
     for column in FACT_COLUMNS:
         value = data[column]
-        if column in _BOOLS:
+        if column in _NULL_WHEN_FALSE:
+            value = 1 if value else None
+        elif column in _BOOLS:
             value = int(value)
         elif column in ("issues", "sources"):
             value = json.dumps(value, sort_keys=True)
@@ -184,6 +192,12 @@ class PeopleRepo:
         row = person_row(person.id, person.incident_id, facts, det, person.merged_into)
         tx.update("person", "people", person.id, row, incident_id=person.incident_id, reason=reason, action=action)
 
+    def log_key_safe_access(self, tx: Tx, person: Person, *, via: str) -> None:
+        """Record that the key-safe code was shown (the officer and time are the entry's own). Someone's front
+        door is opened by it, so every look is accountable; the code itself never enters the log."""
+        tx.record(KEY_SAFE_ACCESS, person.id, "reveal", after={"person_id": person.id, "via": via},
+                  incident_id=person.incident_id)
+
     def mark_merged(self, tx: Tx, person: Person, into: int, reason: str) -> None:
         tx.update("person", "people", person.id, {"merged_into": into}, incident_id=person.incident_id,
                   reason=reason, action="merged-away")
@@ -201,6 +215,15 @@ class PeopleRepo:
     def saved_mapping(self, name: str) -> dict[str, str] | None:
         row = self.store.conn.execute("SELECT mapping FROM column_maps WHERE name = ?", [name]).fetchone()
         return json.loads(row[0]) if row else None
+
+    def mapping_for_headers(self, headers: list[str]) -> tuple[str, dict[str, str]] | None:
+        """A saved mapping naming exactly these headers (the same provider's next list), by name."""
+        wanted = {h.strip() for h in headers if h.strip()}
+        for name, text in self.store.conn.execute("SELECT name, mapping FROM column_maps ORDER BY name"):
+            mapping = json.loads(text)
+            if wanted and set(mapping) == wanted:
+                return name, mapping
+        return None
 
     def get(self, person_id: int) -> Person:
         row = next(self.store.db.query("SELECT * FROM people WHERE id = ?", [person_id]), None)

@@ -76,9 +76,11 @@ class IncidentScreen(AppScreen):
         Binding("escape", "back", "Back", id="back", tooltip="Back to the list of incidents"),
     ]
 
-    def __init__(self, incident_id: int) -> None:
+    def __init__(self, incident_id: int, at_step: tuple[str, int | None] | None = None) -> None:
+        """`at_step` (step id, person id) opens on that playbook step instead of the roster."""
         super().__init__()
         self.incident_id = incident_id
+        self.at_step = at_step
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -110,7 +112,13 @@ class IncidentScreen(AppScreen):
         table.add_column("What", key="what")
         self.refresh_all()
         self.set_interval(30, self.refresh_header)
-        self.query_one(RosterView).focus_table()
+        if self.at_step is None:
+            self.query_one(RosterView).focus_table()
+            return
+        # Decided here rather than by the caller afterwards: focusing the roster later would switch the
+        # tabs back to People (a tab follows the focus).
+        self.action_section("playbook")
+        self.query_one(PlaybookView).select(*self.at_step)
 
     def on_screen_resume(self) -> None:
         self.refresh_all()

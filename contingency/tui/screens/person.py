@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Button, Input, Select, Static
 
 from contingency.person import Person, PersonStatus
@@ -13,7 +14,14 @@ from contingency.rules.identifiers import format_nhs_number
 from contingency.rules.times import format_local
 from contingency.rules.words import plural
 from contingency.services.errors import BadInput
-from contingency.services.people import confirm_fields, merge_people, set_status
+from contingency.services.people import (
+    confirm_fields,
+    merge_people,
+    reveal_key_safe,
+    set_status,
+)
+from contingency.store import StoreError
+from contingency.store.people import KEY_SAFE_ACCESS
 from contingency.tui.screens.base import AppScreen, Dialog
 from contingency.tui.widgets.fields import Field
 
@@ -22,10 +30,16 @@ def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
 
+# Long enough to read the code out over the phone to a carer at the door; short enough that a screen left
+# open in a shared office does not keep showing it.
+REVEAL_SECONDS = 30.0
+
+
 class PersonScreen(AppScreen):
     TITLE = "Person"
     HELP = ("Everything recorded about this person, why the council's duty is what it is, what needs fixing "
-            "(✗ lines), and every change made. `e` edits; fixing a flagged field clears its flag.")
+            "(✗ lines), and every change made. `e` edits; fixing a flagged field clears its flag. `k` shows a "
+            "key-safe code for a while; every look is logged, never the code.")
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="Back to the roster"),
         Binding("e", "edit", "Edit", id="edit", tooltip="Edit fields; flagged fields come first"),
@@ -33,11 +47,16 @@ class PersonScreen(AppScreen):
         Binding("c", "confirm", "Confirm", id="confirm", tooltip="Mark every imported value as checked"),
         Binding("m", "merge", "Merge", id="merge",
                 tooltip="Fold a record with the same name and date of birth into this one"),
+        Binding("k", "key_safe", "Key safe", id="key-safe",
+                tooltip=f"Show the key-safe code for {REVEAL_SECONDS:g} seconds (k again hides it); "
+                        "who looked, and when, is logged"),
     ]
 
     def __init__(self, person_id: int) -> None:
         super().__init__()
         self.person_id = person_id
+        self._key_safe_shown = ""  # the code while revealed; empty means masked
+        self._key_safe_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -56,6 +75,10 @@ class PersonScreen(AppScreen):
 
     def on_screen_resume(self) -> None:
         self.refresh_person()
+
+    def on_screen_suspend(self) -> None:
+        # Leaving the screen, even for a dialog over it, masks the code again.
+        self._hide_key_safe()
 
     def _authority(self, code: str | None) -> str:
         if not code:
@@ -122,18 +145,26 @@ class PersonScreen(AppScreen):
             f"Funding: {facts.funding.label}{' + FNC' if facts.fnc else ''}; arranged/paid by "
             f"{self._authority(facts.funding_body) if facts.funding_body else (facts.arranged_by or 'not recorded')}"
             f"{src('funding')}",
+            *(["Nursing: arranged urgently by us; temporary, ICB consent to be sought"]
+              if facts.nursing_arranged_urgently else []),
             f"Ordinary residence: {self._authority(facts.or_code)} ({facts.or_status.value}){src('or_code')}",
             f"ICB: {facts.icb_code or '-'}   Carer role: {facts.carer_role.value}",
             f"Capacity concern: {_yes(facts.capacity_concern)}   Advocate needed: {_yes(facts.advocate_needed)}",
             f"Next of kin / nominee: {facts.nominee_name or 'none recorded'}"
             + (f" ({facts.nominee_relationship})" if facts.nominee_relationship else "")
             + (f" {facts.nominee_phone}" if facts.nominee_phone else ""),
+            *([f"Key safe: {self._key_safe_shown} (shown; the look is logged; k hides it)" if self._key_safe_shown
+               else "Key safe: •••• (k shows it)"] if facts.key_safe_code else []),
             f"Notes: {facts.notes or '-'}",
             "",
         ]))
-        history = self.store.log.for_entity("person", self.person_id)
+        # Who has seen the key-safe code belongs beside the changes: both are who did what to this record.
+        history = sorted([*self.store.log.for_entity("person", self.person_id),
+                          *self.store.log.for_entity(KEY_SAFE_ACCESS, self.person_id)], key=lambda e: e.seq)
         self.query_one("#person-history", Static).update("History:\n" + "\n".join(
-            f"{format_local(e.at, now=now)}  {e.officer}: {e.action}" + (f" ({e.reason})" if e.reason else "")
+            f"{format_local(e.at, now=now)}  {e.officer}: "
+            + ("key-safe code shown" if e.entity == KEY_SAFE_ACCESS else e.action)
+            + (f" ({e.reason})" if e.reason and e.entity != KEY_SAFE_ACCESS else "")
             for e in reversed(history)))
 
     def action_back(self) -> None:
@@ -172,6 +203,9 @@ class PersonScreen(AppScreen):
         return [self.store.people.get(i) for i in ids]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "key_safe":
+            # Hidden when no code is held: there is nothing to show.
+            return bool(self.store.people.get(self.person_id).facts.key_safe_code)
         if action == "merge":
             # Hidden, not greyed out: a greyed key cannot say why, and with no suspected duplicate (or on a
             # record already merged away) there is nothing to merge.
@@ -198,6 +232,27 @@ class PersonScreen(AppScreen):
                 self.refresh_bindings()
 
         self.app.push_screen(MergeDialog(self.store.people.get(self.person_id), twins), chosen)
+
+    def action_key_safe(self) -> None:
+        if self._key_safe_shown:
+            self._hide_key_safe()
+            return
+        try:
+            self._key_safe_shown = reveal_key_safe(self.store, self.person_id, via="person screen")
+        except (BadInput, StoreError) as exc:
+            self.capp.report(exc)
+            return
+        self._key_safe_timer = self.set_timer(REVEAL_SECONDS, self._hide_key_safe)
+        self.refresh_person()
+
+    def _hide_key_safe(self) -> None:
+        if self._key_safe_timer is not None:
+            self._key_safe_timer.stop()
+            self._key_safe_timer = None
+        if self._key_safe_shown:
+            self._key_safe_shown = ""
+            if self.is_mounted:
+                self.refresh_person()
 
     def action_confirm(self) -> None:
         person = self.store.people.get(self.person_id)

@@ -21,7 +21,7 @@ from contingency.services.people import (
     parse_changes,
 )
 from contingency.tui.screens.base import Dialog
-from contingency.tui.widgets.fields import Field
+from contingency.tui.widgets.fields import Field, TickBox
 
 HINTS = {
     "date_of_birth": "day first, e.g. 03/04/1940",
@@ -32,7 +32,11 @@ HINTS = {
     "weekly_cost_pence": "pounds, e.g. 1234.50",
     "rag": "RED, AMBER or GREEN (a reason is required)",
     "status": "with-provider, alternative-arranged, moved, in-hospital, deceased, own-arrangements, care-resumed",
+    "nursing_arranged_urgently": "yes if we arranged registered nursing urgently: ICB consent is then sought (rule 12)",
 }
+
+# Fields the form offers that a provider's list (the import template) never carries: only we know them.
+FORM_ONLY = {"nursing_arranged_urgently": "Urgent nursing by us"}
 
 
 def shown(person: Person | None, field: str) -> str:
@@ -56,6 +60,16 @@ def shown(person: Person | None, field: str) -> str:
     return str(value)
 
 
+def _labels() -> dict[str, str]:
+    """The template's fields with ours beside the one they qualify (urgent nursing after FNC)."""
+    labels: dict[str, str] = {}
+    for field, label in CANONICAL.items():
+        labels[field] = label
+        if field == "fnc":
+            labels.update(FORM_ONLY)
+    return labels
+
+
 class PersonForm(Dialog):
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Save the changes")]
 
@@ -64,7 +78,9 @@ class PersonForm(Dialog):
         self.person = person
         self.incident_id = person.incident_id if person else incident_id
         flagged = [i.field for i in person.facts.issues] if person else []
-        self.fields = [f for f in CANONICAL if f in flagged] + [f for f in CANONICAL if f not in flagged]
+        self.labels = _labels()
+        self.fields = [f for f in self.labels if f in flagged] + [f for f in self.labels if f not in flagged]
+        self.holds_key_safe = bool(person and person.facts.key_safe_code)
         self.initial = {f: shown(person, f) for f in self.fields}
 
     def compose(self) -> ComposeResult:
@@ -74,9 +90,16 @@ class PersonForm(Dialog):
             yield Static(title, classes="dialog-title", markup=False)
             issues = {i.field: i for i in self.person.facts.issues} if self.person else {}
             for field in self.fields:
-                field_widget = Field(CANONICAL[field], Input(value=self.initial[field], id=f"in-{field}"),
+                field_widget = Field(self.labels[field], Input(value=self.initial[field], id=f"in-{field}"),
                                      hint=HINTS.get(field, ""), id=f"f-{field}")
                 yield field_widget
+            # The key-safe code is typed masked and never put in the box: a form left open, or a screen shared,
+            # must not show someone's door code. Blank keeps whatever is held.
+            held = "a code is held; blank keeps it, typing replaces it" if self.holds_key_safe else "none held"
+            yield Field("Key safe code", Input(password=True, id="in-key_safe_code", placeholder="(type a new code)"),
+                        hint=f"hidden as you type; {held}", id="f-key_safe_code")
+            if self.holds_key_safe:
+                yield Field("", TickBox("Remove the key-safe code", id="clear-key-safe"), id="f-clear-key-safe")
             yield Field("Reason for the change (needed to change recorded needs)", Input(id="reason"), id="f-reason")
             yield Button("Save (ctrl+s)", variant="primary", id="save")
             self._issues = issues
@@ -104,6 +127,14 @@ class PersonForm(Dialog):
     def action_save(self) -> None:
         raw = {f: self.query_one(f"#in-{f}", Input).value for f in self.fields
                if self.query_one(f"#in-{f}", Input).value != self.initial[f]}
+        new_code = self.query_one("#in-key_safe_code", Input).value.strip()
+        clear = self.holds_key_safe and self.query_one("#clear-key-safe", TickBox).value
+        if new_code and clear:
+            self.query_one("#f-key_safe_code", Field).show("type a new code or remove it, not both")
+            self.focus_first_error()
+            return
+        if new_code or clear:
+            raw["key_safe_code"] = new_code
         reason = self.query_one("#reason", Input).value.strip() or None
         if not raw:
             self.dismiss(None)
@@ -115,7 +146,7 @@ class PersonForm(Dialog):
             else:
                 person = edit_person(self.store, self.person.id, changes, reason=reason)
         except BadInput as exc:
-            self.place_error(exc, {field: f"f-{field}" for field in self.fields})
+            self.place_error(exc, {field: f"f-{field}" for field in [*self.fields, "key_safe_code"]})
             return
         self.notify(f"Saved {person.facts.display_name}: basis {person.determination.basis.label}")
         self.dismiss(person.id)

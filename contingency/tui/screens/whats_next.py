@@ -90,16 +90,8 @@ class WhatsNextScreen(AppScreen):
             return
         incident, item = self.found[table.cursor_row]
         from contingency.tui.screens.incident import IncidentScreen
-        from contingency.tui.widgets.playbook import PlaybookView
 
-        screen = IncidentScreen(incident.id)
-
-        def at_the_step() -> None:
-            screen.action_section("playbook")
-            screen.query_one(PlaybookView).select(item.step.id, item.person_id)
-
-        await self.app.push_screen(screen)
-        screen.call_later(at_the_step)  # after the screen's own on_mount, which focuses the roster
+        await self.app.push_screen(IncidentScreen(incident.id, at_step=(item.step.id, item.person_id)))
 
     def action_refresh(self) -> None:
         self.refresh_rows()
