@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,12 +107,13 @@ def add_person(store: Store, incident_id: int, changes: dict[str, Any], reason: 
     context = context_for(store, incident_id)
     origin = Source(origin=f"officer {store.officer}", confirmed=True)
     facts = _validated(_settle_funding(store, {**changes, "sources": {field: origin for field in changes}}))
-    if facts.nhs_number:
-        existing = store.people.by_nhs_number(incident_id, facts.nhs_number)
-        if existing:
-            raise BadInput(f"NHS number {facts.nhs_number} is already on this roster as person {existing.id} "
-                           f"({existing.facts.display_name}); edit that record instead")
-    with store.write(reason or "person added") as tx:
+    with _one_nhs_number(facts.nhs_number), store.write(reason or "person added") as tx:
+        # Checked under the write lock: two officers adding the same person at once would both find no one.
+        if facts.nhs_number:
+            existing = store.people.by_nhs_number(incident_id, facts.nhs_number)
+            if existing:
+                raise BadInput(f"NHS number {facts.nhs_number} is already on this roster as person {existing.id} "
+                               f"({existing.facts.display_name}); edit that record instead")
         twins = store.people.same_name_and_birth(incident_id, facts.first_name, facts.last_name, facts.date_of_birth)
         person_id = store.people.insert(tx, incident_id, facts, context.determine(facts, duplicate=bool(twins)))
         for twin in twins:
@@ -119,10 +122,47 @@ def add_person(store: Store, incident_id: int, changes: dict[str, Any], reason: 
     return store.people.get(person_id)
 
 
+@contextmanager
+def _one_nhs_number(nhs_number: str | None) -> Iterator[None]:
+    """The store's unique index (db/0013) refuses a second live record with one NHS number; say so plainly.
+    The checks under the write lock should get there first, so this is the backstop."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if "nhs_number" not in str(exc):
+            raise
+        raise BadInput(f"NHS number {nhs_number} is already on this roster; look the person up and edit "
+                       "that record instead") from None
+
+
 def edit_person(store: Store, person_id: int, changes: dict[str, Any], reason: str | None = None) -> Person:
-    """Change fields. The needs snapshot changes only with a reason, through a decision entry (rule 13)."""
-    person = store.people.get(person_id)
-    context = context_for(store, person.incident_id)
+    """Change fields. The needs snapshot changes only with a reason, through a decision entry (rule 13).
+
+    The record is read, checked and written under one write lock, so another officer's edit of other fields
+    in between is built on, never reverted."""
+    context = context_for(store, store.people.get(person_id).incident_id)
+    with _one_nhs_number(changes.get("nhs_number")), store.write(reason) as tx:
+        person = store.people.get(person_id)
+        facts = _edited(store, person, changes, reason)
+        if facts.nhs_number and facts.nhs_number != person.facts.nhs_number:
+            existing = store.people.by_nhs_number(person.incident_id, facts.nhs_number)
+            if existing and existing.id != person_id:
+                raise BadInput(f"NHS number {facts.nhs_number} already belongs to person {existing.id}; "
+                               "merge them instead")
+        if "needs_snapshot" in changes and person.facts.needs_snapshot and \
+                changes["needs_snapshot"] != person.facts.needs_snapshot:
+            store.decisions.add(
+                incident_id=person.incident_id, decided_at=store.clock(),
+                decision=f"Change the recorded needs of person {person_id} ({facts.display_name})",
+                rationale=reason or "", powers="Care Act 2014 s.48(1); brief rule 13",
+            )
+        twins = store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
+                                                 facts.date_of_birth, exclude=person_id)
+        store.people.update(tx, person, facts, context.determine(facts, duplicate=bool(twins)), reason=reason)
+    return store.people.get(person_id)
+
+
+def _edited(store: Store, person: Person, changes: dict[str, Any], reason: str | None) -> PersonFacts:
     if "needs_snapshot" in changes and changes["needs_snapshot"] != person.facts.needs_snapshot \
             and person.facts.needs_snapshot and not (reason or "").strip():
         raise BadInput("changing the needs met 'immediately before' the failure needs a reason; it is logged "
@@ -140,33 +180,18 @@ def edit_person(store: Store, person_id: int, changes: dict[str, Any], reason: s
         merged = _settle_funding(store, merged)
         fixed.add("funding")
         merged["issues"] = tuple(i for i in person.facts.issues if i.field not in fixed)
-    facts = _validated(merged)
-    if facts.nhs_number and facts.nhs_number != person.facts.nhs_number:
-        existing = store.people.by_nhs_number(person.incident_id, facts.nhs_number)
-        if existing and existing.id != person_id:
-            raise BadInput(f"NHS number {facts.nhs_number} already belongs to person {existing.id}; merge them instead")
-    with store.write(reason) as tx:
-        if "needs_snapshot" in changes and person.facts.needs_snapshot and \
-                changes["needs_snapshot"] != person.facts.needs_snapshot:
-            store.decisions.add(
-                incident_id=person.incident_id, decided_at=store.clock(),
-                decision=f"Change the recorded needs of person {person_id} ({facts.display_name})",
-                rationale=reason or "", powers="Care Act 2014 s.48(1); brief rule 13",
-            )
-        twins = store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
-                                                 facts.date_of_birth, exclude=person_id)
-        store.people.update(tx, person, facts, context.determine(facts, duplicate=bool(twins)), reason=reason)
-    return store.people.get(person_id)
+    return _validated(merged)
 
 
 def confirm_fields(store: Store, person_id: int, fields: list[str], reason: str | None = None) -> Person:
-    person = store.people.get(person_id)
-    sources = dict(person.facts.sources)
-    for field in fields:
-        origin = sources.get(field, Source(origin=f"officer {store.officer}"))
-        sources[field] = Source(origin=origin.origin, confirmed=True)
-    return _write_facts(store, person, person.facts.model_copy(update={"sources": sources}),
-                        reason or f"confirmed {', '.join(fields)}")
+    def confirmed(person: Person) -> PersonFacts:
+        sources = dict(person.facts.sources)
+        for field in fields:
+            origin = sources.get(field, Source(origin=f"officer {store.officer}"))
+            sources[field] = Source(origin=origin.origin, confirmed=True)
+        return person.facts.model_copy(update={"sources": sources})
+
+    return _write_facts(store, person_id, confirmed, reason or f"confirmed {', '.join(fields)}")
 
 
 def reveal_key_safe(store: Store, person_id: int, *, via: str) -> str:
@@ -185,21 +210,25 @@ def set_status(store: Store, person_id: int, status: str, detail: str = "", reas
         new = PersonStatus(status)
     except ValueError:
         raise BadInput(f"status {status!r} is not one of: {', '.join(s.value for s in PersonStatus)}") from None
-    person = store.people.get(person_id)
     if new is PersonStatus.MOVED and not detail.strip():
         raise BadInput("say where the person moved to")
-    facts = person.facts.model_copy(update={"status": new, "status_detail": detail.strip()})
-    return _write_facts(store, person, facts, reason or f"status: {new.label}", action="status")
+    return _write_facts(store, person_id,
+                        lambda person: person.facts.model_copy(update={"status": new, "status_detail": detail.strip()}),
+                        reason or f"status: {new.label}", action="status")
 
 
-def _write_facts(store: Store, person: Person, facts: PersonFacts, reason: str | None, action: str = "update") -> Person:
-    context = context_for(store, person.incident_id)
-    twins = store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
-                                             facts.date_of_birth, exclude=person.id)
+def _write_facts(store: Store, person_id: int, change: Callable[[Person], PersonFacts], reason: str | None,
+                 action: str = "update") -> Person:
+    """`change` is given the record as it stands under the write lock, so what it builds on is what is stored."""
+    context = context_for(store, store.people.get(person_id).incident_id)
     with store.write(reason) as tx:
+        person = store.people.get(person_id)
+        facts = change(person)
+        twins = store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
+                                                 facts.date_of_birth, exclude=person.id)
         store.people.update(tx, person, facts, context.determine(facts, duplicate=bool(twins)), reason=reason,
                             action=action)
-    return store.people.get(person.id)
+    return store.people.get(person_id)
 
 
 def _redetermine(store: Store, context: RosterContext, person: Person, reason: str) -> None:
@@ -277,8 +306,12 @@ def merge_people(store: Store, keep_id: int, drop_id: int, reason: str) -> Perso
             # The pair is no longer a suspected duplicate once merged; a third twin still is.
             twins = set(store.people.same_name_and_birth(keep.incident_id, merged.first_name, merged.last_name,
                                                          merged.date_of_birth, exclude=keep.id)) - {drop.id}
-            store.people.update(tx, keep, merged, context.determine(merged, duplicate=bool(twins)), reason=reason,
-                                action="merge")
+            # An NHS number the kept record takes from the other is written only once the other is merged away:
+            # until then two live records would hold it, which the store refuses (db/0013).
+            taken = merged.nhs_number if merged.nhs_number != keep.facts.nhs_number else None
+            first = merged.model_copy(update={"nhs_number": keep.facts.nhs_number}) if taken else merged
+            det = context.determine(merged, duplicate=bool(twins))
+            store.people.update(tx, keep, first, det, reason=reason, action="merge")
             # Costs move before the record is marked merged: the store takes no new cost for a merged record.
             move_merged_shares(store, tx, plan, store.people.get(keep.id), reason.strip())
             settled = context.determine(drop.facts, duplicate=False)
@@ -286,6 +319,8 @@ def merge_people(store: Store, keep_id: int, drop_id: int, reason: str) -> Perso
                 store.people.update(tx, drop, drop.facts, settled, reason=f"merged into person {keep.id}",
                                     action="redetermine")
             store.people.mark_merged(tx, drop, keep.id, reason)
+            if taken:
+                store.people.update(tx, store.people.get(keep.id), merged, det, reason=reason, action="merge")
     except sqlite3.IntegrityError as exc:
         raise BadInput(f"the merge was not saved: {exc}; look at both records again and retry") from None
     return store.people.get(keep_id)

@@ -7,12 +7,14 @@ numbered in the same sequence. They apply in number order, each in its own trans
 from __future__ import annotations
 
 import csv
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
 from contingency.paths import resource_dir
+from contingency.store.errors import StoreError
 from contingency.store.eventlog import LogWriter, reference_digest
 
 SYSTEM = "system"
@@ -78,6 +80,64 @@ def load_geography(db: Database, *, at: str) -> None:
     log.flush()
 
 
+def unique_nhs_number_index(db: Database, *, at: str) -> None:
+    """db/0013's unique index, made even on a store that already holds two live records with one NHS number.
+
+    Refusing to open such a store would lock the officers out mid-incident, and the records cannot be merged
+    here: a merge is an officer's decision, logged with their reason. So every such record but the first (the
+    one the app already finds by that number) is left out of the index by id, and the pairs are logged for
+    an officer to merge; once merged away they are out of the index anyway. Every other record, and every
+    record made from now on, is covered."""
+    sql = (resource_dir("db") / "0013_one_live_record_per_nhs_number.sql").read_text(encoding="utf-8")
+    groups = db.conn.execute(
+        "SELECT incident_id, nhs_number, group_concat(id) FROM (SELECT incident_id, nhs_number, id FROM people"
+        " WHERE nhs_number IS NOT NULL AND merged_into IS NULL ORDER BY id)"
+        " GROUP BY incident_id, nhs_number HAVING count(*) > 1 ORDER BY incident_id, nhs_number").fetchall()
+    if not groups:
+        db.executescript(sql)
+        return
+    found = [{"incident_id": incident_id, "nhs_number": nhs_number, "people": [int(i) for i in ids.split(",")]}
+             for incident_id, nhs_number, ids in groups]
+    spared = sorted(i for group in found for i in group["people"][1:])
+    where = "merged_into IS NULL;"
+    if sql.count(where) != 1:
+        raise RuntimeError("db/0013 no longer ends its index with the clause the tolerant migration extends")
+    db.executescript(sql.replace(where, f"merged_into IS NULL AND id NOT IN ({', '.join(map(str, spared))});"))
+    log = LogWriter(db.conn)
+    log.append(at=at, officer=SYSTEM, entity="migration", entity_id="0013_one_live_record_per_nhs_number",
+               action="duplicates-found", before=None, after={"same_nhs_number": found, "left_out_of_index": spared},
+               reason="live records share an NHS number: merge each set (people merge) so the roster holds "
+                      "each person once", incident_id=None)
+    log.flush()
+
+
+def check_record(db: Database, migrations: Migrations, pending: list) -> None:
+    """Refuse a store whose schema is ahead of its record of migrations, before anything (even a backup).
+
+    Migrations are numbered in order, so one still pending below the newest recorded one means the
+    record lost a row (edited by hand, or a partial restore); running it again would fail half way on
+    tables that already exist."""
+    applied = [m.name for m in migrations.applied(db)]
+    behind = [m.name for m in pending if applied and m.name < max(applied)]
+    if behind:
+        raise StoreError(_AHEAD.format(names=", ".join(behind)))
+
+
+def apply_migrations(db: Database, migrations: Migrations, pending: list) -> None:
+    # The newest migration's row lost passes check_record; re-running it is what shows the schema has it.
+    try:
+        migrations.apply(db)
+    except sqlite3.OperationalError as exc:
+        if "already exists" not in str(exc) and "duplicate column" not in str(exc):
+            raise
+        raise StoreError(_AHEAD.format(names=", ".join(m.name for m in pending))) from None
+
+
+_AHEAD = ("this store's schema is ahead of its record of migrations (_sqlite_migrations lacks {names}, but "
+          "the schema already has it); it has been left as it is. Restore the newest backup beside it, or "
+          "ask your administrator to repair the record")
+
+
 def build_migrations(*, at: str) -> Migrations:
     migrations = Migrations("contingency")
     steps: list[tuple[str, Callable[[Database], None]]] = [
@@ -89,8 +149,12 @@ def build_migrations(*, at: str) -> Migrations:
         _sql_migration(resource_dir("db") / "0011_postcode_sectors_and_icb_areas.sql")(db)
         load_geography(db, at=at)
 
-    steps = [(name, sectors_and_icb_areas if name == "0011_postcode_sectors_and_icb_areas" else fn)
-             for name, fn in steps]
+    def one_live_nhs_number(db: Database) -> None:
+        unique_nhs_number_index(db, at=at)
+
+    special = {"0011_postcode_sectors_and_icb_areas": sectors_and_icb_areas,
+               "0013_one_live_record_per_nhs_number": one_live_nhs_number}
+    steps = [(name, special.get(name, fn)) for name, fn in steps]
 
     def reference(db: Database) -> None:
         load_reference_data(db, at=at)

@@ -189,8 +189,13 @@ class PeopleRepo:
 
     def update(self, tx: Tx, person: Person, facts: PersonFacts, det: Determination, *,
                reason: str | None = None, action: str = "update") -> None:
+        # Only the columns that differ from the image the caller read: a whole row written back would put back
+        # every field another officer changed since, and each field changed is all the log should show.
+        was = person_row(person.id, person.incident_id, person.facts, person.determination, person.merged_into)
         row = person_row(person.id, person.incident_id, facts, det, person.merged_into)
-        tx.update("person", "people", person.id, row, incident_id=person.incident_id, reason=reason, action=action)
+        changed = {column: value for column, value in row.items() if was[column] != value}
+        tx.update("person", "people", person.id, changed, incident_id=person.incident_id, reason=reason,
+                  action=action)
 
     def log_key_safe_access(self, tx: Tx, person: Person, *, via: str) -> None:
         """Record that the key-safe code was shown (the officer and time are the entry's own). Someone's front
