@@ -79,7 +79,10 @@ def register(cmds: Commands) -> None:
     cmds.add("events", "list the trigger events with their citations", cmd_events)
 
     log = cmds.group("log", "the event log")
-    log.add("verify", "check the event log's hash chain and that records match it", cmd_log_verify)
+    verify = log.add("verify", "check the event log's hash chain and that records match it", cmd_log_verify)
+    verify.add_argument("--head", metavar="N:HASH",
+                        help="an anchor written down earlier (a letter's footer says 'log N:HASH'): exit 1 unless "
+                             "entry N is still there with that hash")
 
 
 def incident_json(store: Store, incident: Incident) -> dict[str, Any]:
@@ -236,12 +239,19 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
+    from contingency.store.eventlog import parse_anchor
+
+    try:
+        anchor = parse_anchor(args.head) if args.head is not None else None
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     store = store_for(args)
-    result = store.verify_log()
+    result = store.verify_log(anchor)
     data = {"ok": result.ok, "entries": result.entries, "head": result.head, "problem": result.problem,
-            "first_bad_seq": result.first_bad_seq}
+            "first_bad_seq": result.first_bad_seq, "anchor": str(anchor) if anchor else None}
     if result.ok:
-        emit(args, data, f"event log OK: {result.entries} entries; chain head {result.head}")
+        matched = f"; entry {anchor.seq} matches {anchor}" if anchor else ""
+        emit(args, data, f"event log OK: {result.entries} entries; chain head {result.head}{matched}")
         return EXIT_OK
     if args.json:
         emit(args, data, "")

@@ -315,7 +315,17 @@ def _render(store: Store, current: Roster, notification: Notification, plan: Not
     mark = f"{rules.EXERCISE_MARK} · " if store.is_exercise else ""
     return build(f"letter-{notification.kind.value}.md.j2", context, stem=_stem(store, notification),
                  header=f"{mark}{ours.name} · {settings.team}",
-                 footer=f"{mark}{notification.reference}", issued_at=issued_at, author=settings.team)
+                 footer=f"{mark}{notification.reference} · "
+                        f"{log_anchor(store, ('notification', notification.id, 'generate'))}",
+                 issued_at=issued_at, author=settings.team)
+
+
+def log_anchor(store: Store, fixed_by: tuple[str, int, str] | None = None) -> str:
+    """'log N:HASH' for a document's footer: the paper copy then anchors the event log outside the file
+    (`contingency log verify --head N:HASH`). Only the footer carries it, never the roster digest, or
+    every write would mark every letter out of date. Once `fixed_by` is in the log, the anchor stays
+    the one the document was first made with, so generating an issued letter again gives the same bytes."""
+    return f"log {store.log_head(fixed_by)}"
 
 
 def _stem(store: Store, notification: Notification) -> str:

@@ -5,6 +5,11 @@ content (its sequence number, time, officer, entity, id, action, before, after, 
 deleting, inserting or reordering any row outside the app breaks the chain at that row.
 
 Entries are written only by `Tx` in the same transaction as the change they record.
+
+A chain cannot see its own tail cut off, a forged entry appended with fresh hashes, or the whole file
+swapped for an older copy: each of those leaves a chain that is whole. An anchor written down outside
+the file (N:HASH, printed in the footer of every letter and claim document) catches them: `verify`
+with the anchor fails unless entry N is still there with that hash.
 """
 
 from __future__ import annotations
@@ -117,6 +122,50 @@ class LogWriter:
             self._pending.clear()
 
 
+# What goes on paper: enough of the hash that forging a match is out of reach, short enough to copy by hand.
+ANCHOR_HEX = 16
+ANCHOR_MIN_HEX = 12
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Entry `seq` had a hash starting `prefix` when someone wrote it down."""
+
+    seq: int
+    prefix: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.prefix}"
+
+
+def parse_anchor(text: str) -> Anchor:
+    """'N:HASH' as written on paper: the whole hash or its first 12 or more hex digits."""
+    seq_text, colon, hash_text = text.strip().partition(":")
+    prefix = hash_text.strip().lower()
+    if not colon or not (seq_text.strip().isascii() and seq_text.strip().isdigit()) or int(seq_text) < 1:
+        raise ValueError(f"'{text}' is not an anchor: write it as N:HASH, e.g. 120:3f9a0c2b7d41e685")
+    if not (ANCHOR_MIN_HEX <= len(prefix) <= 64) or any(c not in "0123456789abcdef" for c in prefix):
+        raise ValueError(f"'{text}' is not an anchor: the hash after the colon must be {ANCHOR_MIN_HEX} to 64 "
+                         "hexadecimal digits")
+    return Anchor(int(seq_text), prefix)
+
+
+def head(conn: sqlite3.Connection, fixed_by: tuple[str, str, str] | None = None) -> Anchor:
+    """The newest entry as an anchor, read without walking the chain (every letter asks for it).
+
+    `fixed_by` (entity, id, action) names the entry that fixed a document (a letter's generation, a
+    claim's submission); once it exists, the anchor is the entry before it, the head the document was
+    first made with, so making it again gives the same bytes."""
+    last = None
+    if fixed_by is not None:
+        last = conn.execute(
+            "SELECT seq, hash FROM event_log WHERE seq < (SELECT min(seq) FROM event_log WHERE entity = ?"
+            " AND entity_id = ? AND action = ?) ORDER BY seq DESC LIMIT 1", list(fixed_by)).fetchone()
+    last = last or conn.execute("SELECT seq, hash FROM event_log ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, hash_ = (last[0], last[1]) if last else (0, GENESIS)
+    return Anchor(seq, hash_[:ANCHOR_HEX])
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
@@ -126,8 +175,11 @@ class Verification:
     first_bad_seq: int | None = None
 
 
-def verify(conn: sqlite3.Connection) -> Verification:
-    """Walk the chain, then check every record still matches what the log last said of it."""
+def verify(conn: sqlite3.Connection, anchor: Anchor | None = None) -> Verification:
+    """Walk the chain, then check every record still matches what the log last said of it.
+
+    With an anchor, entry `anchor.seq` must also still be there with that hash. A break in the chain
+    before it is reported first, since it says more exactly where the log was touched."""
     prev_hash, expected_seq, count = GENESIS, 1, 0
     reference: str | None = None
     cursor = conn.execute(
@@ -147,10 +199,16 @@ def verify(conn: sqlite3.Connection) -> Verification:
                            "an entry was inserted, deleted or reordered")
         if entry_hash(prev_hash, row) != row["hash"]:
             return _broken(count, prev_hash, seq, f"entry {seq} was edited after it was written")
+        if anchor is not None and seq == anchor.seq and not row["hash"].startswith(anchor.prefix):
+            return _broken(count, prev_hash, seq, f"entry {seq} has hash {row['hash'][:len(anchor.prefix)]}, not "
+                           f"{anchor.prefix}: the log was rewritten or replaced since {anchor} was written down")
         latest[(row["entity"], row["entity_id"])] = row["after"]
         if row["entity"] == "reference":
             reference = json.loads(row["after"])["sha256"]
         prev_hash, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+    if anchor is not None and anchor.seq > count:
+        return _broken(count, prev_hash, anchor.seq, f"entry {anchor.seq} is missing: the log ends at entry {count}, "
+                       f"so it was cut short or rolled back to an older copy since {anchor} was written down")
     if reference is not None and reference != reference_digest(conn):
         return Verification(False, count, prev_hash, "the reference data (authorities, ICBs, postcode sectors) was "
                             "changed outside the app: notifications and claims would go to the wrong bodies")
