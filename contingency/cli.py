@@ -6,6 +6,7 @@ Never prints a traceback for anything an officer can cause; the TUI is imported 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -40,7 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None) or incidents.cmd_tui
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, while it can still be handled below, not at exit
+        return code
     except (ArgumentError, BadInput, ClockPinError, NotFound, StoreMissing) as exc:
         print(f"contingency: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -49,3 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_STORE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`... | head -1`): nothing is wrong with the command, so say nothing. Python
+        # would fail again flushing stdout at exit, so it is pointed at /dev/null first. 141 is what a tool
+        # killed by SIGPIPE exits with, so `set -o pipefail` scripts still see the output was cut short.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

@@ -26,3 +26,8 @@ def default_store_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("contingency", appauthor=False) / "contingency.sqlite"
+
+
+def error_log_path() -> Path:
+    """Where the TUI writes what it cannot show: beside the default store, in the user's own folder."""
+    return default_store_path().with_name("contingency-errors.log")

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from contingency.models import StoreKind
-from contingency.store import Store, open_store
+from contingency.rules.safe_text import printable
+from contingency.store import Store, StoreMissing, open_store
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_STORE = 0, 1, 2, 3
 
@@ -56,6 +57,9 @@ def store_for(args: argparse.Namespace, *, create: StoreKind | None = None) -> S
     from contingency.paths import default_store_path
 
     path = args.db or default_store_path()
+    if path.expanduser().is_dir():  # sqlite's own word for this is a bare "unable to open database file"
+        raise StoreMissing(f"--db {path} is a folder, not a store file; give the file itself, "
+                           f"like {path / 'contingency.sqlite'}")
     officer = args.officer or os.environ.get("CONTINGENCY_OFFICER", "")
     store = open_store(path, officer=officer, create=create)
     if not store.officer:
@@ -68,7 +72,8 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
-        print(text)
+        # Stored names reach the terminal here; an escape sequence in one must not retitle or redraw it.
+        print(printable(text))
 
 
 def record_id(text: str) -> int:

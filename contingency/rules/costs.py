@@ -44,19 +44,21 @@ class CostRuleBroken(ValueError):
 # --- reading and writing money ----------------------------------------------------------------------------
 
 MAX_PENCE = 10**9  # £10 million: a bigger single rate is a typing slip, not a care cost
-_POUNDS = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<pence>\d{1,2}))?")
+# ASCII digits only (re.ASCII): \d would read "٣" as 3. A comma or a space separates thousands only in
+# threes, so "1 050" is £1,050 but "1 0 0" and "1,2,3" are refused rather than read as 100 and 123.
+_POUNDS = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)?(?:\.(?P<pence>\d{1,2}))?", re.ASCII)
 
 
 def parse_pounds(text: str | int | Decimal, *, what: str = "the amount") -> int:
-    """What an officer types in pounds (£1,234.56, 1234.5, 80) as whole pence; never negative."""
-    value = str(text).strip().replace(" ", "")
+    """What an officer types in pounds (£1,234.56, 1234.5, 80, £ 80) as whole pence; never negative."""
+    value = str(text).strip()
     if value.startswith("-"):
         raise CostRuleBroken(f"{what} cannot be negative; to undo a cost, reverse its line")
-    value = value.removeprefix("£")
+    value = value.removeprefix("£").strip()
     match = _POUNDS.fullmatch(value)
     if not value or not match or not (match.group("whole") or match.group("pence")):
         raise CostRuleBroken(f"{what} {str(text).strip()!r} is not an amount in pounds; write it like 1234.56")
-    pence = int((match.group("whole") or "0").replace(",", "")) * 100 + int((match.group("pence") or "0").ljust(2, "0"))
+    pence = int((match.group("whole") or "0").replace(",", "").replace(" ", "")) * 100 + int((match.group("pence") or "0").ljust(2, "0"))
     if pence > MAX_PENCE:
         raise CostRuleBroken(f"{what} {format_pounds(pence)} is more than £10,000,000; check it")
     return pence

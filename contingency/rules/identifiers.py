@@ -24,8 +24,11 @@ def normalise_nhs_number(text: str) -> str:
     Modulus 11 check digit (NHS Data Dictionary, "NHS Number").
     """
     digits = re.sub(r"[\s\-]", "", str(text))
-    if not digits.isdigit() or len(digits) != 10:
+    # [0-9] not isdigit(): "²" and "٣" are digits to Python but not in an NHS number.
+    if not re.fullmatch(r"[0-9]{10}", digits):
         raise BadIdentifier(f"NHS number {text!r} must be 10 digits")
+    if digits == "0000000000":  # passes Modulus 11, but it is what a list puts when it has no number
+        raise BadIdentifier(f"NHS number {text!r} is a placeholder, not a real number; leave it blank if unknown")
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
     check = 11 - total % 11
     if check == 11:

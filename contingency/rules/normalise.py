@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from contingency.models import Nation, ServiceKind
@@ -111,14 +111,23 @@ def parse_bool(raw: str) -> bool:
     raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is not yes or no")
 
 
+# Pounds as a list writes them: 850, 850.5, 1,234.56 or 1 234.56 (separators only in threes), ASCII digits
+# only. Anything looser ("1,2,3", "1 0 0", Arabic-Indic digits, NaN, Infinity) was once read as another figure.
+_MONEY = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
+
+
 def parse_money_pence(raw: str) -> int:
-    text = raw.strip().replace("£", "").replace(",", "").replace(" ", "")
-    try:
-        pounds = Decimal(text)
-    except InvalidOperation:
-        raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is not an amount of money; write it like 1234.56") from None
-    if pounds < 0:
+    text = raw.replace("\xa0", " ").strip()
+    negative = text.startswith("-")
+    text = text.removeprefix("-").strip().removeprefix("£").strip()
+    negative = negative or text.startswith("-")
+    text = text.removeprefix("-").strip()
+    if not _MONEY.fullmatch(text):
+        raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is not an amount of money; write it like 1234.56 or £1,234.56 "
+                           "(digits 0-9; commas or spaces only between thousands)")
+    if negative:
         raise FieldProblem(Flag.BAD_VALUE, f"{raw!r} is negative; a weekly cost cannot be")
+    pounds = Decimal(text.replace(",", "").replace(" ", ""))
     if pounds > MAX_WEEKLY_POUNDS:
         raise FieldProblem(Flag.BAD_VALUE, f"weekly cost {raw!r} is over £{MAX_WEEKLY_POUNDS:,}; check the figure")
     pence = pounds * 100
@@ -139,7 +148,7 @@ def parse_number(raw: str, *, integer: bool, what: str, high: float) -> float | 
 
 def parse_date_of_birth(raw: str | date | int | float, *, today: date) -> date:
     try:
-        value = parse_uk_date(raw, today=today)
+        value = parse_uk_date(raw, today=today, bounded=False)  # the 120 years below are tighter
     except BadDate as exc:
         raise FieldProblem(Flag.BAD_VALUE, f"date of birth: {exc}") from None
     if value > today:

@@ -32,20 +32,39 @@ def from_utc_iso(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def parse_uk_date(text: str | int | float | date, *, today: date | None = None) -> date:
+# Every date this app records (a birth, an event, awareness of it, a cost, a claim) falls in these years;
+# one outside them is a typing slip or a placeholder (01/01/0001, 31/12/9999), and would break the
+# arithmetic of UK time and of periods if it were kept. Excel serials have their own range (_excel_serial).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+
+
+def check_date_bounds(day: date, shown: object = None) -> date:
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        what = repr(shown) if isinstance(shown, str) else repr(day.strftime("%d/%m/%Y"))
+        raise BadDate(f"{what} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}; check the year")
+    return day
+
+
+def parse_uk_date(text: str | int | float | date, *, today: date | None = None, bounded: bool = True) -> date:
     """Read a date the way a UK officer or a UK spreadsheet writes it.
 
     Accepts ISO (2026-11-23, 2026/11/23), day first (23/11/2026, 23-11-2026, 23 Nov 2026) and Excel
     serial numbers (46349). Never guesses month first, and never completes a partial date ("1940",
     "April 1940") from today. A two-digit year needs `today`: it is the latest such year not more
-    than a year ahead.
+    than a year ahead. Years outside EARLIEST_YEAR..LATEST_YEAR are refused unless not `bounded` (for a
+    caller with tighter bounds of its own and a better message, such as a date of birth).
     """
+    if isinstance(text, (int, float)) and not isinstance(text, (bool, date)):
+        return _excel_serial(float(text))
+    day = _parse_uk_date(text, today=today)
+    return check_date_bounds(day, text) if bounded else day
+
+
+def _parse_uk_date(text: str | int | float | date, *, today: date | None) -> date:
     if isinstance(text, datetime):
         return text.date()
     if isinstance(text, date):
         return text
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return _excel_serial(float(text))
     if isinstance(text, bool):
         raise BadDate(f"{text!r} is not a date")
     value = str(text).strip()
@@ -118,6 +137,7 @@ def parse_local_datetime(text: str, *, now: datetime) -> datetime:
             return moment
         if re.match(r"^\d{4}-\d{2}-\d{2}", value):
             naive = datetime.fromisoformat(value)
+            check_date_bounds(naive.date(), value)
             if naive.tzinfo is None:
                 naive = naive.replace(tzinfo=LONDON)
             return naive.astimezone(UTC)

@@ -20,11 +20,12 @@ from contingency.letters.context import council_context, incident_context
 from contingency.letters.render import Letter, build
 from contingency.rules.costs import format_pounds, pounds_text
 from contingency.rules.notifications import EXERCISE_MARK, addressee, for_letter
+from contingency.rules.safe_text import csv_record
 from contingency.rules.times import LONDON
 from contingency.services.claims import find, today
 from contingency.services.errors import BadInput
 from contingency.services.incidents import require_settings
-from contingency.services.notifications import EXERCISE_FILE_PREFIX
+from contingency.services.notifications import EXERCISE_FILE_PREFIX, log_anchor
 from contingency.services.progress import CancelCheck, Cancelled, Progress
 from contingency.store import Store
 from contingency.store.files import ensure_private_dir, new_private_file
@@ -119,7 +120,8 @@ def _letters(store: Store, claim: Claim, lines: list[ClaimLine]) -> tuple[Letter
     context = _context(store, claim, lines, issued_at)
     mark = f"{EXERCISE_MARK} · " if claim.exercise else ""
     prefix = EXERCISE_FILE_PREFIX if claim.exercise else ""
-    common = {"header": f"{mark}{ours.name} · {settings.team}", "footer": f"{mark}{claim.reference}",
+    common = {"header": f"{mark}{ours.name} · {settings.team}",
+              "footer": f"{mark}{claim.reference} · {log_anchor(store, ('claim', claim.id, 'submit'))}",
               "issued_at": issued_at, "author": settings.team}
     template = "letter-claim-cover.md.j2" if claim.kind is ClaimKind.REIMBURSEMENT else "letter-charge.md.j2"
     letter, _ = build(template, context, stem=f"{prefix}{claim.reference}-letter", **common)
@@ -214,7 +216,7 @@ def _write_csv(rows: list[dict[str, Any]], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_record(row) for row in rows)
 
 
 def summary(files: list[ClaimFile]) -> str:

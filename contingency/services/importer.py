@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from contingency.services.people import (
     fold_facts,
 )
 from contingency.services.progress import CancelCheck, Progress, tick
-from contingency.services.tabular import Table, read_table, write_csv
+from contingency.services.tabular import CELL_LIMIT, Table, read_table, write_csv
 from contingency.store import Store
 from contingency.store.files import new_private_file
 from contingency.store.people import person_row
@@ -118,6 +119,9 @@ def load_mapping(store: Store, spec: str | None) -> dict[str, str]:
             data = tomllib.loads(path.read_text("utf-8")) if path.suffix == ".toml" else json.loads(path.read_text("utf-8"))
         except (ValueError, tomllib.TOMLDecodeError) as exc:
             raise BadInput(f"mapping file {path}: {exc}") from None
+        if not isinstance(data, dict):
+            raise BadInput(f"mapping file {path} holds a {type(data).__name__}, not a mapping; write it as "
+                           '{"Header in file": "field", ...} (JSON) or "Header in file" = "field" lines (TOML)')
         mapping = {str(k): str(v) for k, v in data.items()}
     else:
         saved = store.people.saved_mapping(spec)
@@ -173,13 +177,16 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
     builder = _RowBuilder(parser, columns, table.headers, file_name, ignored)
     new_people: dict[int, PersonFacts] = {}  # id -> facts, in file order
     by_nhs: dict[str, int] = {}
-    on_roster = store.people.nhs_numbers(incident_id)
     with store.write(f"import of {file_name}") as tx:
+        # Who is already on the roster is read under the write lock: the same list imported twice at once
+        # must find the first import's people, not a roster read before they landed.
+        on_roster = store.people.nhs_numbers(incident_id)
         next_id = tx.next_id("people")
         step = tick(progress, cancelled, message=f"stopped: nothing from {file_name} was imported")
         for done, (number, values) in enumerate(table.rows):
             if done % 200 == 0 and (progress or cancelled):
                 step(done, len(table.rows))
+            values = _storable(values)
             facts, reject = builder.build(number, values)
             if facts is None:
                 summary.rejected.append({"row": number, "reason": reject, "values": [
@@ -280,6 +287,12 @@ class _RowBuilder:
         self.ignored = ignored or set()
 
     def build(self, number: int, values: list[Any]) -> tuple[PersonFacts | None, str]:
+        oversized = next((i for i, v in enumerate(values) if isinstance(v, str) and len(v) > CELL_LIMIT), None)
+        if oversized is not None:
+            return None, (f"{self._column(oversized)} holds {len(values[oversized]):,} characters, more than any "
+                          f"real entry (limit {CELL_LIMIT:,}); check the file, fix that cell and import this row again")
+        if self._header_again(values):
+            return None, "the header row again (a list pasted below another); nothing to import"
         furniture = furniture_reason(values, self.columns, self.headers)
         if furniture:
             return None, furniture
@@ -339,6 +352,19 @@ class _RowBuilder:
             message = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
             return None, f"could not be read: {message}"
 
+    def _column(self, index: int) -> str:
+        header = self.headers[index] if index < len(self.headers) else ""
+        return f"column {index + 1} ({header})" if header else f"column {index + 1}"
+
+    def _header_again(self, values: list[Any]) -> bool:
+        """Every filled cell is its own column's header: the headers repeated mid-file, not a person."""
+        filled = [(i, v) for i, v in enumerate(values) if v is not None and str(v).strip()]
+        named = sum(1 for h in self.headers if h)
+        if not filled or len(filled) < min(2, named):
+            return False
+        return all(i < len(self.headers) and self.headers[i]
+                   and normalise(str(v)) == normalise(self.headers[i]) for i, v in filled)
+
 
 def _with_determinations(store: Store, context: RosterContext, incident_id: int,
                          people: dict[int, PersonFacts]) -> list[dict[str, Any]]:
@@ -389,7 +415,23 @@ def _record_import(tx: Any, store: Store, incident_id: int, summary: ImportSumma
     summary.import_id = import_id
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _storable(values: list[Any]) -> list[Any]:
+    # A lone surrogate (from a damaged workbook, or text handed in directly) cannot be written as UTF-8,
+    # and would fail the whole import at the database; it becomes the usual replacement mark instead.
+    return [_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in values]
+
+
+# A rejected row is kept in the store and the rejects file; an oversized cell is kept only in part,
+# enough for the officer to find it in the provider's file.
+_KEPT_OF_OVERSIZED = 200
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > CELL_LIMIT:
+        return f"{value[:_KEPT_OF_OVERSIZED]}… ({len(value):,} characters, cut)"
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 

@@ -18,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from contingency.rules.columns import header_score
+from contingency.rules.safe_text import csv_row
 from contingency.services.errors import BadInput
 
 # How much a row looks like a header row; higher is better, compared as a tuple.
 Score = Callable[[list[Any]], tuple[int, ...]]
 # Headers further down than this are not looked for (a 50,000-row list is not scored row by row).
 SCAN_ROWS = 100
+# No real cell (a name, an address, a note) comes near this; the importer rejects a row holding a bigger one.
+# It is csv's own default field limit (128 KB), which would otherwise abort the whole file mid-read.
+CELL_LIMIT = 131_072
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,14 @@ def _read_csv(data: bytes, header_row: int | None, score: Score) -> Table:
         # A title or "printed on" line above the table upsets the sniffer's count of separators per line.
         dialect = _commonest_separator(sample)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows = list(enumerate(reader, start=1))
+    # The limit is lifted for the read, so one oversized cell costs its row (see CELL_LIMIT), not the file.
+    limit = csv.field_size_limit(max(CELL_LIMIT, len(text) + 1))
+    try:
+        rows = list(enumerate(reader, start=1))
+    except csv.Error as exc:  # e.g. a NUL byte on an old Python: the file, not one row, is unreadable
+        raise BadInput(f"the file could not be read as CSV ({exc}); save it again from Excel as CSV") from None
+    finally:
+        csv.field_size_limit(limit)
     sheet = _Sheet(None, rows)
     index = _header_index(sheet, header_row, score, required=True)
     return _split(sheet, index, encoding, given=header_row is not None)
@@ -198,6 +209,6 @@ def _split(sheet: _Sheet, index: int | None, encoding: str, *, given: bool) -> T
 def write_csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow(headers)
+        writer.writerow(csv_row(headers))
         for row in rows:
-            writer.writerow(["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row])
+            writer.writerow(csv_row("" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row))

@@ -16,8 +16,13 @@ from contingency.rules.authorities import AuthorityIndex, ICBIndex
 from contingency.rules.times import to_utc_iso
 from contingency.store import files
 from contingency.store.errors import ClockRefused, StoreBusy, StoreCorrupt, StoreError, StoreMissing
-from contingency.store.eventlog import LogWriter, Verification, verify
-from contingency.store.migrations import SYSTEM, build_migrations
+from contingency.store.eventlog import Anchor, LogWriter, Verification, head, verify
+from contingency.store.migrations import (
+    SYSTEM,
+    apply_migrations,
+    build_migrations,
+    check_record,
+)
 from contingency.store.tx import Tx
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -72,9 +77,10 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = Non
     with busy_as_store_error():
         migrations = build_migrations(at=to_utc_iso(clock()))
         pending = migrations.pending(db)
+        check_record(db, migrations, pending)
         if pending and db.table_names():
             files.backup(conn, path, clock())
-        migrations.apply(db)
+        apply_migrations(db, migrations, pending)
         kind = _ensure_kind(db, create, at=to_utc_iso(clock()), officer=officer)
     return Store(db=db, path=path, kind=kind, officer=officer, clock=clock)
 
@@ -269,5 +275,10 @@ class Store:
 
         return LogRepo(self)
 
-    def verify_log(self) -> Verification:
-        return verify(self.conn)
+    def verify_log(self, anchor: Anchor | None = None) -> Verification:
+        return verify(self.conn, anchor)
+
+    def log_head(self, fixed_by: tuple[str, str | int, str] | None = None) -> Anchor:
+        if fixed_by is not None:
+            fixed_by = (fixed_by[0], str(fixed_by[1]), fixed_by[2])
+        return head(self.conn, fixed_by)

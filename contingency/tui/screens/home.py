@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Static
 
 from contingency.rules.times import format_elapsed
 from contingency.services.playbooks import incidents_by_overdue
+from contingency.tui.literal import cell
 from contingency.tui.screens.base import AppScreen
 
 
@@ -60,7 +61,7 @@ class HomeScreen(AppScreen):
                 format_elapsed(late) if late else "",
                 format_elapsed(now - incident.facts.aware_at),
                 str(incident.people_count),
-                incident.facts.provider_name,
+                cell(incident.facts.provider_name),
                 key=str(incident.id),
             )
         if incidents:

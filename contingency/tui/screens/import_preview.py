@@ -29,6 +29,7 @@ from contingency.services.importer import (
     preview_table,
     row_lines,
 )
+from contingency.tui.literal import cell
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
 
@@ -175,8 +176,8 @@ class ImportPreviewScreen(Dialog):
         row = table.cursor_row
         table.clear()
         for column in preview.columns:
-            table.add_row(fit(column.header or f"(column {column.index + 1})", HEADER_WIDTH),
-                          fit(choice_words(column.choice), READS_AS_WIDTH), self.why(column),
+            table.add_row(cell(fit(column.header or f"(column {column.index + 1})", HEADER_WIDTH)),
+                          cell(fit(choice_words(column.choice), READS_AS_WIDTH)), cell(self.why(column)),
                           key=str(column.index))
         if preview.columns:
             table.move_cursor(row=min(row, len(preview.columns) - 1))

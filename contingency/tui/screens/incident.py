@@ -15,11 +15,13 @@ from contingency.models import IncidentStatus
 from contingency.person import BASIS_DESCRIPTIONS, Basis, Flag, PersonStatus
 from contingency.rules import lifecycle
 from contingency.rules.events import event_by_key
+from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.services.incidents import change_status
 from contingency.services.residence import where_people_live
+from contingency.tui.literal import cell
 from contingency.tui.screens.base import AppScreen
 from contingency.tui.widgets.claims import ClaimsView
 from contingency.tui.widgets.costs import CostsView
@@ -155,7 +157,7 @@ class IncidentScreen(AppScreen):
             f"{incident.classification.label}: why",
             *(f"• {r}" for r in incident.reasons),
         ]
-        self.query_one("#overview-facts", Static).update("\n".join(lines))
+        self.query_one("#overview-facts", Static).update(printable("\n".join(lines)))
         summary = self.store.people.summary(self.incident_id)
         # Care at home is the duty of the council where each person lives (brief rule 5, worked case 3).
         lives = ", ".join(f"{name} {n}" for name, n in where_people_live(self.store, self.incident_id))
@@ -163,7 +165,7 @@ class IncidentScreen(AppScreen):
         def counts(mapping: dict, words) -> str:
             return ", ".join(f"{n} {words(key)}" for key, n in mapping.items()) or "none"
 
-        self.query_one("#overview-summary", Static).update("\n".join([
+        self.query_one("#overview-summary", Static).update(printable("\n".join([
             "",
             f"People: {summary['total']}   with flags to resolve: {summary['people_with_flags']}",
             f"Where they live: {lives or 'none'}",
@@ -172,7 +174,7 @@ class IncidentScreen(AppScreen):
             f"By status: {counts(summary['status'], lambda k: PersonStatus(k).label)}",
             f"Bodies to tell: {counts(summary['notify'], lambda ref: body_name(self.store, ref))}",
             f"Flags: {counts(summary['flags'], lambda k: Flag(k).label)}",
-        ]))
+        ])))
 
     def _log(self) -> None:
         now = self.capp.clock()
@@ -180,7 +182,7 @@ class IncidentScreen(AppScreen):
         table.clear()
         for entry in self.store.log.for_incident(self.incident_id, limit=300):
             what = f"{entry.entity} {entry.entity_id} {entry.action}" + (f": {entry.reason}" if entry.reason else "")
-            table.add_row(format_local(entry.at, now=now), entry.officer, what, key=str(entry.seq))
+            table.add_row(format_local(entry.at, now=now), cell(entry.officer), cell(what), key=str(entry.seq))
         decisions = self.store.decisions.for_incident(self.incident_id)
         self.query_one("#log-verify", Static).update(
             f"{plural(len(decisions), 'decision entry', 'decision entries')} · l reads them with both times · "

@@ -24,6 +24,7 @@ from contingency.rules.costs import format_pounds, format_quantity, how_total
 from contingency.rules.times import LONDON, BadDate, parse_uk_date
 from contingency.services import costs as cost_service
 from contingency.services.errors import BadInput
+from contingency.tui.literal import cell
 from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field, TickBox
@@ -174,7 +175,7 @@ class AddCostDialog(Dialog):
         incident = self.store.incidents.get(self.incident_id)
         aware = incident.facts.aware_at.astimezone(LONDON).date()
         # Cut at a word, never through one: the select shows a single line.
-        decisions = [(f"{d.id}: {shorten(d.decision, 42, placeholder='…')}", str(d.id))
+        decisions = [(cell(f"{d.id}: {shorten(d.decision, 42, placeholder='…')}"), str(d.id))
                      for d in reversed(self.store.decisions.for_incident(self.incident_id))]
         preset = self.people_text.strip()
         with Vertical(id="dialog"):

@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from contingency.person import Person, PersonStatus
 from contingency.rules.identifiers import format_nhs_number
+from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.rules.words import plural
 from contingency.services.errors import BadInput
@@ -22,6 +23,7 @@ from contingency.services.people import (
 )
 from contingency.store import StoreError
 from contingency.store.people import KEY_SAFE_ACCESS
+from contingency.tui.literal import cell
 from contingency.tui.screens.base import AppScreen, Dialog
 from contingency.tui.widgets.fields import Field
 
@@ -101,15 +103,15 @@ class PersonScreen(AppScreen):
         now = self.capp.clock()
         rag = f"{facts.rag.value}: {facts.rag_reason}" if facts.rag else "NOT RATED"
         self.query_one("#person-title", Static).update(
-            f"{facts.display_name}" + (f" ({facts.preferred_name})" if facts.preferred_name else "")
-            + f" · {rag} · {facts.status.label}" + (f" ({facts.status_detail})" if facts.status_detail else ""))
+            printable(f"{facts.display_name}" + (f" ({facts.preferred_name})" if facts.preferred_name else "")
+            + f" · {rag} · {facts.status.label}" + (f" ({facts.status_detail})" if facts.status_detail else "")))
         issues = [f"✗ {i.field.replace('_', ' ')}: {i.value!r}: {i.message}" for i in facts.issues]
         self.query_one("#person-issues", Static).update(
-            ("To fix (press e):\n" + "\n".join(issues) + "\n") if issues else "")
+            printable(("To fix (press e):\n" + "\n".join(issues) + "\n") if issues else ""))
         charge = {None: "no charge to the person", "s48(5)": "may be charged the cost only (s.48(5)); never for advice",
                   "s49(3)(d)": "may be charged only for needs the cross-border body did not arrange (s.49(3)(d))",
                   "s14": "charging under s.14 as now"}[det.charge_route.value if det.charge_route else None]
-        self.query_one("#person-determination", Static).update("\n".join([
+        self.query_one("#person-determination", Static).update(printable("\n".join([
             f"Basis: {det.basis.label}",
             f"Tell: {'; '.join(self._body(r) for r in det.notify) or 'nobody else'}",
             f"Recover costs from: {self._body(det.recover_from) if det.recover_from else 'nobody'}",
@@ -118,21 +120,21 @@ class PersonScreen(AppScreen):
             "Why:",
             *(f"• {r}" for r in det.reasons),
             "",
-        ]))
+        ])))
         letters = self.store.notifications.covering(self.person_id)
-        self.query_one("#person-letters", Static).update("\n".join([
+        self.query_one("#person-letters", Static).update(printable("\n".join([
             "Letters naming this person:" + ("" if letters else " none yet (incident section 5 makes them)"),
             *(f"• {n.reference} to {n.recipient_name}: {n.status.value}" + (" (OUT OF DATE)" if n.out_of_date else "")
               for n in letters),
             "",
-        ]))
+        ])))
         sources = facts.sources
         def src(field: str) -> str:
             origin = sources.get(field)
             if not origin:
                 return ""
             return f"  [{origin.origin}{', confirmed' if origin.confirmed else ', unconfirmed'}]"
-        self.query_one("#person-record", Static).update("\n".join([
+        self.query_one("#person-record", Static).update(printable("\n".join([
             f"Provider ref: {facts.provider_ref or '-'}{src('provider_ref')}",
             f"Born: {facts.date_of_birth.strftime('%d/%m/%Y') if facts.date_of_birth else 'not recorded'}{src('date_of_birth')}",
             f"NHS number: {format_nhs_number(facts.nhs_number) if facts.nhs_number else 'not recorded'}{src('nhs_number')}",
@@ -157,15 +159,15 @@ class PersonScreen(AppScreen):
                else "Key safe: •••• (k shows it)"] if facts.key_safe_code else []),
             f"Notes: {facts.notes or '-'}",
             "",
-        ]))
+        ])))
         # Who has seen the key-safe code belongs beside the changes: both are who did what to this record.
         history = sorted([*self.store.log.for_entity("person", self.person_id),
                           *self.store.log.for_entity(KEY_SAFE_ACCESS, self.person_id)], key=lambda e: e.seq)
-        self.query_one("#person-history", Static).update("History:\n" + "\n".join(
+        self.query_one("#person-history", Static).update(printable("History:\n" + "\n".join(
             f"{format_local(e.at, now=now)}  {e.officer}: "
             + ("key-safe code shown" if e.entity == KEY_SAFE_ACCESS else e.action)
             + (f" ({e.reason})" if e.reason and e.entity != KEY_SAFE_ACCESS else "")
-            for e in reversed(history)))
+            for e in reversed(history))))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -286,7 +288,7 @@ class MergeDialog(Dialog):
         with VerticalScroll(id="dialog"):
             yield Static(f"Merge which record into #{self.keep.id} {self.keep.facts.display_name}?",
                          classes="dialog-title", markup=False)
-            yield Field("Record to merge in", Select([(_twin_label(t), key) for key, t in self.twins.items()],
+            yield Field("Record to merge in", Select([(cell(_twin_label(t)), key) for key, t in self.twins.items()],
                                                      allow_blank=False, id="choice", value=next(iter(self.twins))))
             yield Static("", id="merge-differences", markup=False)
             yield Field("Why they are the same person", Input(id="reason"), id="f-reason")
@@ -311,8 +313,8 @@ class MergeDialog(Dialog):
         costs = (f"Cannot merge yet. {merge_refusal(plan, other)}" if plan.blocked_by
                  else f"Costs: {plan.sentence()}.")
         self.query_one("#merge-differences", Static).update(
-            f"{differences_text(self.keep, other)}\n{costs}\n#{other.id} is kept in the log, marked as merged; "
-            "nothing is deleted.")
+            printable(f"{differences_text(self.keep, other)}\n{costs}\n#{other.id} is kept in the log, marked as merged; "
+            "nothing is deleted."))
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted, "#reason")

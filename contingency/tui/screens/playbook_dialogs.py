@@ -18,6 +18,7 @@ from contingency.engine.runs import Answer, required_evidence
 from contingency.engine.words import item_label
 from contingency.services import playbooks as service
 from contingency.services.errors import BadInput
+from contingency.tui.literal import cell
 from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
@@ -64,13 +65,13 @@ class CompleteStep(_StepDialog):
                             id="f-answer")
                 yield Field("Reason", Input(id="rationale", placeholder="who confirmed it, and how"), id="f-rationale")
             elif kind is RecordKind.DECISION:
-                options = [(f"{n}. {o}", o) for n, o in enumerate(step.options, 1)] + [("Other: write it below", OTHER)]
+                options = [(cell(f"{n}. {o}"), o) for n, o in enumerate(step.options, 1)] + [("Other: write it below", OTHER)]
                 yield Field("Decision", Select(options, prompt="choose", id="decision"), id="f-decision")
                 yield Field("Other decision", Input(id="other"), id="f-other")
                 yield Field("Rationale", TextArea(id="rationale"), id="f-rationale",
                             hint="why this option; the options above are logged as those considered")
             elif kind is RecordKind.CHOICE:
-                options = [(f"{n}. {o}", o) for n, o in enumerate(step.options, 1)]
+                options = [(cell(f"{n}. {o}"), o) for n, o in enumerate(step.options, 1)]
                 yield Field("Choice", Select(options, prompt="choose", id="choice"), id="f-choice")
             elif kind is RecordKind.COUNT:
                 yield Field("How many", Input(id="count", type="integer"), id="f-count")

@@ -14,6 +14,7 @@ from contingency.engine.words import due_words, item_label
 from contingency.models import Incident
 from contingency.rules.words import plural
 from contingency.services.playbooks import whats_next
+from contingency.tui.literal import cell
 from contingency.tui.screens.base import AppScreen
 
 HOURS = 12
@@ -69,7 +70,8 @@ class WhatsNextScreen(AppScreen):
             overdue += late
             blocked = " BLOCKED" if item.state is ItemState.BLOCKED else ""
             table.add_row(Text(words, style="bold red") if late else words,
-                          incident.facts.provider_name, item_label(item, person_first=True) + blocked, key=str(index))
+                          cell(incident.facts.provider_name), cell(item_label(item, person_first=True) + blocked),
+                          key=str(index))
         if self.found:
             table.move_cursor(row=min(selected, len(self.found) - 1))
             table.focus()

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 from contingency.ledger import Claim, ClaimKind, ClaimStatus
 from contingency.rules import costs as cost_rules
 from contingency.rules.costs import AGE_BUCKETS, format_pounds
+from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.rules.words import plural
 from contingency.services import claim_documents as documents
@@ -26,6 +27,7 @@ from contingency.services import claims as service
 from contingency.services.costs import pounds
 from contingency.services.errors import BadInput
 from contingency.store import Store
+from contingency.tui.literal import cell
 from contingency.tui.screens.money_dialogs import (
     ActionDialog,
     Ask,
@@ -106,7 +108,7 @@ class ClaimsView(Vertical):
             self._by_body(table, today)
         else:
             self._by_claim(table, claims, marked, today)
-        self.query_one("#claims-summary", Static).update(self._summary(claims, marked, today))
+        self.query_one("#claims-summary", Static).update(printable(self._summary(claims, marked, today)))
         if selected is not None and selected in [str(k.value) for k in table.rows]:
             table.move_cursor(row=table.get_row_index(selected))
 
@@ -140,7 +142,7 @@ class ClaimsView(Vertical):
         for claim in sorted(claims, key=lambda c: (c.kind is ClaimKind.CHARGE, names[c.id], c.reference)):
             ref = claim.short_reference + ("*" if claim.id in marked else "")
             status = claim.status.value if claim.total_pence >= 0 else f"{claim.status.value} CR"
-            table.add_row(Text(names[claim.id]), ref, status, Text(format_pounds(claim.total_pence), justify="right"),
+            table.add_row(cell(names[claim.id]), cell(ref), status, Text(format_pounds(claim.total_pence), justify="right"),
                           Text(format_pounds(claim.balance_pence), justify="right"), _age_cell(claim, today),
                           key=str(claim.id))
 
@@ -161,13 +163,13 @@ class ClaimsView(Vertical):
             name = names[debt.recipient_ref]
             if not debt.balance_pence:
                 none = [Text("-", justify="right") for _ in AGE_BUCKETS]
-                table.add_row(Text(name), Text("not sent" if debt.draft_pence else "settled", justify="right"), *none,
+                table.add_row(cell(name), Text("not sent" if debt.draft_pence else "settled", justify="right"), *none,
                               key=debt.recipient_ref)
                 continue
             cells = [Text(format_pounds(debt.buckets[b]) if debt.buckets[b] else "-", justify="right",
                           style="bold red" if b == AGE_BUCKETS[-1] and debt.buckets[b] else "")
                      for b in AGE_BUCKETS]
-            table.add_row(Text(name), Text(format_pounds(debt.balance_pence), justify="right"), *cells,
+            table.add_row(cell(name), Text(format_pounds(debt.balance_pence), justify="right"), *cells,
                           key=debt.recipient_ref)
 
     def _selected_key(self) -> str | None:

@@ -16,10 +16,12 @@ from textual.widgets import DataTable, Select, Static
 from contingency.ledger import Category, CostLine, Route
 from contingency.rules import costs as rules
 from contingency.rules.costs import format_pounds
+from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.rules.words import plural
 from contingency.services import costs as service
 from contingency.store import Store
+from contingency.tui.literal import cell
 from contingency.tui.screens.money_dialogs import ActionDialog, Ask, DetailDialog
 
 
@@ -110,8 +112,8 @@ class CostsView(Vertical):
                                                  "#costs-category-filter"))
         view = "by person" if self.by_person else "by line"
         self.query_one("#costs-status", Static).update(
-            f"{plural(found.line_count, 'line')}, {plural(len(found.rows), 'share')}: total {format_pounds(found.total_pence)}"
-            f"{' (filtered)' if filtered else ''} · {view} · enter: details")
+            printable(f"{plural(found.line_count, 'line')}, {plural(len(found.rows), 'share')}: total {format_pounds(found.total_pence)}"
+            f"{' (filtered)' if filtered else ''} · {view} · enter: details"))
         if selected is not None and selected in [str(k.value) for k in table.rows]:
             table.move_cursor(row=table.get_row_index(selected))
 
@@ -146,7 +148,7 @@ class CostsView(Vertical):
             if any(r.route_now for r in shares):
                 route = "CHECK"
             faded = "dim" if line.corrects is not None or shares[0].reversed_by else ""
-            table.add_row(str(line_id), dates_words(line), Text(what_words(line, shares[0].reversed_by), style=faded),
+            table.add_row(str(line_id), cell(dates_words(line)), cell(what_words(line, shares[0].reversed_by), style=faded),
                           str(len(shares)), route, Text(format_pounds(sum(r.allocation.amount_pence for r in shares)),
                                                         justify="right"), key=f"L{line_id}")
 
@@ -160,7 +162,7 @@ class CostsView(Vertical):
         for row in found.rows:
             claim = row.claimed.reference.split("-", 2)[-1] if row.claimed else ("CHECK" if row.route_now else "-")
             # Names and descriptions are what people typed: never read as markup.
-            table.add_row(str(row.line.id), Text(row.person_name), Text(what_words(row.line, row.reversed_by)),
+            table.add_row(str(row.line.id), cell(row.person_name), cell(what_words(row.line, row.reversed_by)),
                           row.allocation.route.value, Text(format_pounds(row.allocation.amount_pence), justify="right"),
                           claim, key=f"A{row.allocation.id}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from contingency.models import Classification, Incident
+from contingency.rules.safe_text import printable
 from contingency.rules.times import format_elapsed, format_local
 from contingency.rules.words import plural
 
@@ -23,6 +24,10 @@ class IncidentHeader(Static):
     IncidentHeader.-urgent { border-left: thick $warning; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        # A provider's name is its own words: "[In Administration]" is text, not a tag.
+        super().__init__(id=id, markup=False)
+
     def show(self, incident: Incident, now, next_due: str = "") -> None:
         facts = incident.facts
         elapsed = format_elapsed(now - facts.aware_at)
@@ -34,4 +39,4 @@ class IncidentHeader(Static):
         line2 = (f"{duty} {format_local(facts.aware_at, now=now)} · {elapsed} ago · status {incident.status.value}"
                  f" · {plural(incident.people_count, 'person', 'people')}")
         # The next step has a line of its own so that it is never cut off (issue 4: never miss a step).
-        self.update("\n".join([line1, line2, *([f"next: {next_due}"] if next_due else [])]))
+        self.update(printable("\n".join([line1, line2, *([f"next: {next_due}"] if next_due else [])])))

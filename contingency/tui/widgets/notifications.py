@@ -22,12 +22,14 @@ from contingency.notification import HeldBack, Notification, NotificationKind
 from contingency.notification import NotificationStatus as S
 from contingency.rules import notifications as rules
 from contingency.rules.notifications import reply_by_words, reply_within, state_words
+from contingency.rules.safe_text import printable
 from contingency.rules.words import plural
 from contingency.services import notifications as service
 from contingency.services.errors import BadInput
 from contingency.services.progress import Cancelled
 from contingency.store import Store
 from contingency.store.people import RosterQuery
+from contingency.tui.literal import cell
 from contingency.tui.widgets.work import ProgressLine, Reporter, WorkProgress, did_not_finish, own_store
 
 
@@ -175,7 +177,7 @@ class NotificationsView(Vertical):
             self.stale = True
             self._paint()
             why = str(error) if isinstance(error, (BadInput, Cancelled)) else did_not_finish(self, error)
-            self.query_one("#notify-summary", Static).update(f"Stopped: {why}. r tries again.")
+            self.query_one("#notify-summary", Static).update(printable(f"Stopped: {why}. r tries again."))
         self.refresh_bindings()
 
     def _paint(self) -> None:
@@ -187,7 +189,7 @@ class NotificationsView(Vertical):
         self.shown = {}
         for n in bodies + persons:
             people = "counts" if n.kind is NotificationKind.CQC else str(len(n.people))
-            table.add_row(short_name(self.store, n), people, n.status.value, reply_by_words(n, now),
+            table.add_row(cell(short_name(self.store, n)), people, n.status.value, cell(reply_by_words(n, now)),
                           _styled(state_words(n, now)), key=str(n.id))
             self.shown[n.id] = n
         lines = [(f"{plural(len(bodies), 'body', 'bodies')} and {plural(person_count, 'person', 'people')} to tell; each body hears only about "
@@ -195,14 +197,14 @@ class NotificationsView(Vertical):
         if person_count > len(persons):
             lines[0] += f" ({person_count - len(persons):,} person letters not listed: 'contingency letters')"
         lines += [f"HELD BACK {h.name}: {h.reason}" for h in self.held]
-        self.query_one("#notify-summary", Static).update("\n".join(lines))
+        self.query_one("#notify-summary", Static).update(printable("\n".join(lines)))
         if selected is not None and str(selected) in [str(k.value) for k in table.rows]:
             table.move_cursor(row=table.get_row_index(str(selected)))
         self._selection_changed()
 
     @on(DataTable.RowHighlighted, "#notify-table")
     def _selection_changed(self) -> None:
-        self.query_one("#notify-hint", Static).update(self._hint(self.current()))
+        self.query_one("#notify-hint", Static).update(printable(self._hint(self.current())))
         self.refresh_bindings()
 
     def _hint(self, n: Notification | None) -> str:

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Markdown, Static
 from contingency.engine.plan import Plan, PlanItem, StepPlan, attention_key
 from contingency.engine.runs import ItemState, describe_evidence, required_evidence
 from contingency.engine.words import due_words, item_label, next_due_words, step_words
+from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
 from contingency.services.playbooks import (
@@ -28,6 +29,7 @@ from contingency.services.playbooks import (
     start_step,
 )
 from contingency.store import Store
+from contingency.tui.literal import cell
 
 SOON = timedelta(hours=12)
 MANY = 60  # a per-person step with more people than this opens only when asked (space or enter)
@@ -127,7 +129,7 @@ class PlaybookView(Vertical):
             return
         selected, scrolled = self._row_key(), table.scroll_y
         plan, now = self.view.plan, self.now
-        self.query_one("#playbook-summary", Static).update(self._summary(now))
+        self.query_one("#playbook-summary", Static).update(printable(self._summary(now)))
         table.clear()
         if plan is not None:
             self._expand_urgent(plan, now)
@@ -169,7 +171,7 @@ class PlaybookView(Vertical):
         if not step.per_person:
             item = step_plan.items[0]
             table.add_row(_styled(due_words(item, now, compact=True), item.is_open),
-                          _styled(STATE_WORDS[item.state]), step.title, key=f"step:{step.id}")
+                          _styled(STATE_WORDS[item.state]), cell(step.title), key=f"step:{step.id}")
             return
         shown = step.id in self.expanded
         count = f"{len(step_plan.items) - step_plan.done_count} of {len(step_plan.items)} open"
@@ -177,7 +179,7 @@ class PlaybookView(Vertical):
         words = step_words(step_plan, now, compact=True)
         table.add_row(_styled(words if words.startswith(("OVERDUE", "due", "after", "BLOCKED")) else ""),
                       _styled("" if step_plan.open_items else ("ALL DONE" if step_plan.items else "")),
-                      f"{marker} {step.title} ({count if step_plan.items else 'nobody yet'})",
+                      cell(f"{marker} {step.title} ({count if step_plan.items else 'nobody yet'})"),
                       key=f"step:{step.id}")
         if shown:
             for item in step_plan.items:
@@ -186,7 +188,7 @@ class PlaybookView(Vertical):
     def _add_item(self, table: DataTable, item: PlanItem, now) -> None:
         label = f"    {item.person.label}" + ("" if item.matches else " (no longer matches)")
         table.add_row(_styled(due_words(item, now, compact=True), item.is_open),
-                      _styled(STATE_WORDS[item.state]), label, key=f"item:{item.step.id}:{item.person_id}")
+                      _styled(STATE_WORDS[item.state]), cell(label), key=f"item:{item.step.id}:{item.person_id}")
 
     def _fill_urgent(self, table: DataTable, plan: Plan, now) -> None:
         open_items = sorted(plan.open_items, key=attention_key)
@@ -195,7 +197,7 @@ class PlaybookView(Vertical):
         for item in open_items:
             key = f"item:{item.step.id}:{item.person_id}" if item.person else f"step:{item.step.id}"
             table.add_row(_styled(due_words(item, now, compact=True)), _styled(STATE_WORDS[item.state]),
-                          item_label(item, person_first=True), key=key)
+                          cell(item_label(item, person_first=True)), key=key)
 
     def _restore(self, table: DataTable, key: str | None, scrolled: float) -> None:
         if table.row_count == 0:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +14,7 @@ from contingency.person import Basis, Flag, Funding, PersonStatus
 from contingency.rules.words import plural
 from contingency.store import Store
 from contingency.store.people import RosterQuery, RosterRow
+from contingency.tui.literal import cell
 
 PAGE = 50
 BASIS_OPTIONS = [(b.label, b.value) for b in Basis]
@@ -169,7 +169,7 @@ class RosterView(Vertical):
             flags = [Flag(f) for f in person.flags]
             row.append(", ".join(f.label for f in flags if f is not Flag.NO_RAG)
                        or ("not rated" if Flag.NO_RAG in flags else ""))
-            table.add_row(*(Text(cell) for cell in row), key=str(person.id))
+            table.add_row(*(cell(value) for value in row), key=str(person.id))
 
     @on(Input.Changed, "#roster-search-input")
     def _typed(self) -> None:
