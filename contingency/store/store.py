@@ -159,6 +159,12 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def set_busy_timeout(self, busy_timeout_ms: int) -> None:
+        """How long a write waits for another process's lock before StoreBusy. An interactive caller
+        wants it short and retries itself, so the screen never freezes behind someone else's write."""
+        with busy_as_store_error():
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+
     @contextmanager
     def write(self, reason: str | None = None) -> Iterator[Tx]:
         """One transaction; every change inside it is logged in it. Re-entrant."""

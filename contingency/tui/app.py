@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from contingency.paths import error_log_path
-from contingency.store import Store, StoreError
+from contingency.store import Store, StoreBusy, StoreError
 from contingency.tui.commands import ScreenActions
+
+# A write waits this long for another process's lock, then the screen says so and retries on a timer:
+# the store's usual 5 s would freeze every key for the whole wait.
+TUI_BUSY_TIMEOUT_MS = 250
 
 
 class ContingencyApp(App[None]):
@@ -33,6 +40,7 @@ class ContingencyApp(App[None]):
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
+        store.set_busy_timeout(TUI_BUSY_TIMEOUT_MS)
         self.theme = "textual-dark"
 
     @property
@@ -84,6 +92,32 @@ class ContingencyApp(App[None]):
 
         self.notify(plain(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
 
+    def store_refused(self, error: StoreError, where: object, *, again: Callable[[], object] | None,
+                      attempt: Hashable) -> None:
+        """A store error out of an action or a screen's handler: a form's save that found the store busy is
+        retried (`again`) with the form kept as typed; anything else is reported."""
+        from contingency.tui.screens.base import Dialog
+
+        if isinstance(error, StoreBusy) and isinstance(where, Dialog) and again is not None:
+            where.store_busy(again, attempt)
+        else:
+            self.report(error)
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        # Textual ends the message loop an action fails in, and a key binding's is the app's own: a busy store
+        # once quit contingency with exit code 0 and the typed form gone (issue 11). So store errors stop here.
+        from contingency.tui.screens.base import Dialog
+
+        try:
+            handled = await super()._dispatch_action(namespace, action_name, params)
+        except StoreError as error:
+            self.store_refused(error, namespace, attempt=("action", action_name),
+                               again=lambda: self._dispatch_action(namespace, action_name, params))
+            return True
+        if isinstance(namespace, Dialog):
+            namespace.store_free(("action", action_name))
+        return handled
+
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         # Notices quote names, references and service messages from the store; none of them is markup,
@@ -91,7 +125,9 @@ class ContingencyApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _handle_exception(self, error: Exception) -> None:
-        # A busy or broken store is reported, not a crash: the officer can try again.
+        # Only from paths Textual carries on after (a screen's result callback, a timer): actions and screens'
+        # handlers meet store errors themselves (_dispatch_action, _StoreScreen._on_message), because Textual
+        # stops the loop that raised and returning here would leave a dead screen, or a silently ended app.
         if isinstance(error, StoreError):
             self.report(error)
             return

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Footer, Input, Select, Static, TextArea
 
-from contingency.store import Store
+from contingency.store import Store, StoreError
 from contingency.tui.plain import plain
 from contingency.tui.widgets.banner import StoreBanner
 from contingency.tui.widgets.fields import Field
@@ -35,6 +37,19 @@ class _StoreScreen:
     def store(self) -> Store:
         return self.capp.store
 
+    async def _on_message(self, message: Message) -> None:
+        # Textual ends a screen's message loop at the first error out of one of its handlers, leaving a
+        # screen that no longer answers; a busy or refusing store is an everyday event, so it is met here.
+        try:
+            await super()._on_message(message)  # type: ignore[misc]
+        except StoreError as error:
+            button = message.button if isinstance(message, Button.Pressed) else None
+            self.capp.store_refused(error, self, again=button.press if button else None,
+                                    attempt=("button", button.id) if button else None)
+        else:
+            if isinstance(message, Button.Pressed) and isinstance(self, Dialog):
+                self.store_free(("button", message.button.id))
+
 
 class AppScreen(_StoreScreen, Screen):
     def compose_chrome(self) -> ComposeResult:
@@ -44,12 +59,24 @@ class AppScreen(_StoreScreen, Screen):
         yield KeysFooter()
 
 
+# Seconds before each automatic retry of a save that found the store busy; then the officer decides.
+BUSY_RETRY_DELAYS = (0.5, 1.0, 2.0)
+BUSY_RETRYING = "store is busy (another officer is writing); retrying…"
+BUSY_GIVEN_UP = "still busy: press ctrl+s to try again"
+
+
 class Dialog(_StoreScreen, ModalScreen):
     """A modal form. Escape cancels, asking first if anything was typed; the banner and the keys stay in view."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Close without saving")]
+    DEFAULT_CSS = """
+    Dialog #dialog-busy { color: $warning; text-style: bold; }
+    """
 
     _initial_values: dict[str, Any] | None = None
+    _busy_tries = 0
+    _busy_attempt: Hashable = None
+    _busy_timer: Timer | None = None
 
     def compose_chrome(self) -> ComposeResult:
         yield StoreBanner(self.store)
@@ -104,6 +131,44 @@ class Dialog(_StoreScreen, ModalScreen):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmDiscard(), answered)
+
+    def store_busy(self, again: Callable[[], object], attempt: Hashable) -> None:
+        """A save found another process writing: the form stays as typed, and the same save (`again`) is
+        tried a few more times before the officer is asked to press ctrl+s."""
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        self._busy_attempt = attempt
+        if self._busy_tries < len(BUSY_RETRY_DELAYS):
+            self._show_busy(BUSY_RETRYING)
+            self._busy_timer = self.set_timer(BUSY_RETRY_DELAYS[self._busy_tries], again)
+            self._busy_tries += 1
+        else:
+            self._show_busy(BUSY_GIVEN_UP)
+            self._busy_tries = 0  # the officer's next ctrl+s earns a fresh round of retries
+
+    def store_free(self, attempt: Hashable) -> None:
+        """The save that found the store busy has now run (saved, or refused for a reason of its own)."""
+        if attempt is None or attempt != self._busy_attempt:
+            return
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        self._busy_tries, self._busy_attempt = 0, None
+        self.query("#dialog-busy").remove()
+
+    def _show_busy(self, text: str) -> None:
+        for notice in self.query("#dialog-busy"):
+            if isinstance(notice, Static):
+                notice.update(text)
+                return
+        forms = self.query("#dialog")
+        if not forms:
+            self.notify(text, title="Not saved yet", severity="warning")
+            return
+        notice = Static(text, id="dialog-busy", markup=False)
+        forms.first().mount(notice, before=0)
+        notice.scroll_visible(animate=False)
 
     def report(self, error: Exception | str, *, steps: Mapping[str, str] | None = None) -> None:
         """An officer-fixable refusal, in plain words, without losing their place."""
