@@ -12,6 +12,7 @@ from contingency.rules.columns import mask_secret
 from contingency.rules.times import to_utc_iso
 from contingency.rules.words import plural
 from contingency.services.errors import BadInput
+from contingency.services.tabular import MAX_COLUMNS, MAX_ROWS, Limits
 
 
 def register(cmds: Commands) -> None:
@@ -24,6 +25,11 @@ def register(cmds: Commands) -> None:
     importer.add_argument("--sheet", help="XLSX sheet name (default: the sheet whose header row is most recognised)")
     importer.add_argument("--header-row", type=int, metavar="N",
                           help="the row number holding the column headers (default: the row most like one)")
+    importer.add_argument("--max-rows", type=int, default=MAX_ROWS, metavar="N",
+                          help=f"refuse a list longer than N rows, header and lines above it included "
+                               f"(default {MAX_ROWS:,})")
+    importer.add_argument("--max-columns", type=int, default=MAX_COLUMNS, metavar="N",
+                          help=f"refuse a list wider than N columns (default {MAX_COLUMNS})")
     importer.add_argument("--dry-run", action="store_true",
                           help="show the header row, each column's field and the first rows as they would be "
                                "stored, with their flags; write nothing")
@@ -90,6 +96,7 @@ def cmd_people_import(args: argparse.Namespace) -> int:
         save_mapping,
     )
 
+    limits = Limits(rows=args.max_rows, columns=args.max_columns)
     store = store_for(args)
     mapping = load_mapping(store, args.map)
     if args.dry_run:
@@ -97,13 +104,13 @@ def cmd_people_import(args: argparse.Namespace) -> int:
             raise BadInput("--dry-run writes nothing, so it cannot --save-map; drop one of them")
         store.incidents.get(args.incident)
         preview = preview_file(store, args.incident, args.file, mapping=mapping, sheet=args.sheet,
-                               header_row=args.header_row)
+                               header_row=args.header_row, limits=limits)
         emit(args, preview.as_json(), preview.sentence())
         return EXIT_OK
     if args.save_map:
         save_mapping(store, args.save_map, mapping)
     summary = import_file(store, args.incident, args.file, mapping=mapping, sheet=args.sheet,
-                          header_row=args.header_row)
+                          header_row=args.header_row, limits=limits)
     emit(args, summary.as_json(), summary.sentence())
     return EXIT_OK
 

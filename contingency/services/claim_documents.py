@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -184,32 +185,41 @@ def export(store: Store, incident_id: int, out_dir: Path, references: Iterable[s
             progress(finished, len(claims))
         lines = store.claims.lines(claim.id)
         letter, schedule = _letters(store, claim, lines)
-        files = []
-        for document, source in (("letter", letter), ("schedule", schedule)):
-            files.append((document, _place(out_dir, f"{source.stem}.pdf", lambda p, s=source: write_pdf(s, p))))
-            files.append((document, _place(out_dir, f"{source.stem}.docx", lambda p, s=source: write_docx(s, p))))
         prefix = EXERCISE_FILE_PREFIX if claim.exercise else ""
-        files.append(("csv", _place(out_dir, f"{prefix}{claim.reference}.csv",
-                                    lambda p, c=claim, ls=lines: _write_csv(csv_rows(c, ls), p))))
-        done = [ClaimFile(claim=claim, document=doc, path=path, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
-                for doc, path in files]
-        with store.write(f"{claim.reference} exported") as tx:
-            tx.record("claim-export", claim.id, "export", incident_id=claim.incident_id,
-                      after={"reference": claim.reference, "total_pence": claim.total_pence, "as_of": today(store),
-                             "files": [{"name": f.path.name, "sha256": f.sha256} for f in done]})
+        # Logged before any file takes its real name, as letters are: a file under a claim's name is
+        # always one whose hash the log holds; a run that stops leaves only ".part" files.
+        staged: list[tuple[str, Path, Path]] = []
+        try:
+            for document, source in (("letter", letter), ("schedule", schedule)):
+                staged.append((document, *_stage(out_dir, f"{source.stem}.pdf", lambda p, s=source: write_pdf(s, p))))
+                staged.append((document, *_stage(out_dir, f"{source.stem}.docx",
+                                                 lambda p, s=source: write_docx(s, p))))
+            staged.append(("csv", *_stage(out_dir, f"{prefix}{claim.reference}.csv",
+                                          lambda p, c=claim, ls=lines: _write_csv(csv_rows(c, ls), p))))
+            done = [ClaimFile(claim=claim, document=doc, path=target,
+                              sha256=hashlib.sha256(staging.read_bytes()).hexdigest())
+                    for doc, staging, target in staged]
+            with store.write(f"{claim.reference} exported") as tx:
+                tx.record("claim-export", claim.id, "export", incident_id=claim.incident_id,
+                          after={"reference": claim.reference, "total_pence": claim.total_pence, "as_of": today(store),
+                                 "files": [{"name": f.path.name, "sha256": f.sha256} for f in done]})
+        except BaseException:
+            for _doc, staging, _target in staged:
+                staging.unlink(missing_ok=True)
+            raise
+        for _doc, staging, target in staged:
+            os.replace(staging, target)
         written += done
     if progress is not None:
         progress(len(claims), len(claims))
     return written
 
 
-def _place(out_dir: Path, name: str, write) -> Path:
-    """Write beside the target, then move into place, so a half-written file never has the real name."""
+def _stage(out_dir: Path, name: str, write) -> tuple[Path, Path]:
+    """(temporary file beside the target, written; the target), so a half-written file never has the real name."""
     staging = new_private_file(out_dir / f".{name}.part")
     write(staging)
-    target = out_dir / name
-    staging.replace(target)
-    return target
+    return staging, out_dir / name
 
 
 def _write_csv(rows: list[dict[str, Any]], path: Path) -> None:

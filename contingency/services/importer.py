@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
 from collections import Counter
@@ -41,7 +42,13 @@ from contingency.services.people import (
     fold_facts,
 )
 from contingency.services.progress import CancelCheck, Progress, tick
-from contingency.services.tabular import CELL_LIMIT, Table, read_table, write_csv
+from contingency.services.tabular import (
+    CELL_LIMIT,
+    Limits,
+    Table,
+    read_table,
+    write_csv,
+)
 from contingency.store import Store
 from contingency.store.files import new_private_file
 from contingency.store.people import person_row
@@ -65,6 +72,7 @@ class ImportSummary:
     unmapped_headers: list[str] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
     rejects_file: str | None = None
+    rejects_problem: str | None = None  # why the rejects file could not be written, and where they are instead
     import_id: int | None = None
     header: str = ""  # which row (and sheet) held the headers, and why that one
     header_row: int | None = None
@@ -80,7 +88,8 @@ class ImportSummary:
             "import_id": self.import_id, "file": self.file_name, "data_rows": self.data_rows,
             "blank_rows": self.blank_rows, "imported": self.imported, "merged": self.merged,
             "rejected": self.rejected, "flags": dict(self.flags), "unmapped_headers": self.unmapped_headers,
-            "ignored_headers": self.ignored_headers, "rejects_file": self.rejects_file, "balanced": self.balanced, "header": self.header,
+            "ignored_headers": self.ignored_headers, "rejects_file": self.rejects_file,
+            "rejects_problem": self.rejects_problem, "balanced": self.balanced, "header": self.header,
             "header_row": self.header_row, "sheet": self.sheet, "above_header": self.above_header,
         }
 
@@ -106,6 +115,8 @@ class ImportSummary:
             lines.append(f"rejected row {reject['row']}: {reject['reason']}")
         if self.rejects_file:
             lines.append(f"rejected rows written to {self.rejects_file}")
+        if self.rejects_problem:
+            lines.append(self.rejects_problem)
         return "\n".join(lines)
 
 
@@ -143,22 +154,49 @@ def save_mapping(store: Store, name: str, mapping: dict[str, str]) -> None:
 
 def import_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str, str] | None = None,
                 sheet: str | None = None, header_row: int | None = None, write_rejects: bool = True,
-                progress: Progress | None = None, cancelled: CancelCheck | None = None) -> ImportSummary:
+                progress: Progress | None = None, cancelled: CancelCheck | None = None,
+                limits: Limits | None = None) -> ImportSummary:
     """`progress` hears (rows read, data rows); `cancelled` stops the import, which then lands not at all.
-    The header row (and sheet) is found by how many headers it has that we know, unless given."""
-    table = _read(path, mapping or {}, sheet, header_row)
+    The header row (and sheet) is found by how many headers it has that we know, unless given.
+    A file past `limits` is refused whole while it is read, before the store's write lock is asked for."""
+    table = _read(path, mapping or {}, sheet, header_row, limits)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest, mapping=mapping or {},
                            progress=progress, cancelled=cancelled)
     if summary.rejected and write_rejects:
-        # The rejected rows hold personal data: owner-only, like the store, beside the provider's file.
-        rejects = path.with_name(f"{path.stem}.rejects.csv")
-        staging = new_private_file(rejects.with_name(f".{rejects.name}.part"))
-        write_csv(staging, ["row", "reason", *table.headers],
-                  [[r["row"], r["reason"], *r["values"]] for r in summary.rejected])
-        staging.replace(rejects)
-        summary.rejects_file = str(rejects)
+        _write_rejects(summary, path.with_name(f"{path.stem}.rejects.csv"), table.headers)
     return summary
+
+
+def _write_rejects(summary: ImportSummary, rejects: Path, headers: list[str]) -> None:
+    """The rejected rows, owner-only like the store, beside the provider's file.
+
+    By now the import has landed with its rejected rows in the store, so this file is a copy for the
+    officer: failing to write it must not make a landed import look failed, so the failure is told, not
+    raised. It is written under a temporary name and renamed, which never follows a link at its name."""
+    problem = None
+    if rejects.is_symlink():
+        problem = "that name is a symbolic link, which is not followed or replaced"
+    elif rejects.is_dir():
+        problem = "that name is a folder"
+    else:
+        staging = rejects.with_name(f".{rejects.name}.part")
+        try:
+            new_private_file(staging)
+            write_csv(staging, ["row", "reason", *headers],
+                      [[r["row"], r["reason"], *r["values"]] for r in summary.rejected])
+            os.replace(staging, rejects)
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+            try:
+                staging.unlink(missing_ok=True)
+            except OSError:
+                pass  # the folder that refused the file may refuse this too; only a hidden .part is left
+    if problem is None:
+        summary.rejects_file = str(rejects)
+    else:
+        summary.rejects_problem = (f"the rejected rows are kept in the store (import {summary.import_id}, "
+                                   f"'import_rejects'), but could not be written to {rejects}: {problem}")
 
 
 def import_table(store: Store, incident_id: int, table: Table, *, file_name: str, sha256: str,
@@ -221,9 +259,11 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
     return summary
 
 
-def _read(path: Path, mapping: dict[str, str], sheet: str | None, header_row: int | None) -> Table:
+def _read(path: Path, mapping: dict[str, str], sheet: str | None, header_row: int | None,
+          limits: Limits | None = None) -> Table:
     fields = _fields_only(mapping)
-    return read_table(path, sheet=sheet, header_row=header_row, score=lambda cells: header_score(cells, fields))
+    return read_table(path, sheet=sheet, header_row=header_row, score=lambda cells: header_score(cells, fields),
+                      limits=limits)
 
 
 def _fields_only(mapping: dict[str, str]) -> dict[str, str]:
@@ -565,11 +605,11 @@ def row_lines(row: PreviewRow) -> list[str]:
 
 def preview_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str, str] | None = None,
                  sheet: str | None = None, header_row: int | None = None, use_saved: bool = False,
-                 rows: int = PREVIEW_ROWS) -> ImportPreview:
+                 rows: int = PREVIEW_ROWS, limits: Limits | None = None) -> ImportPreview:
     """Read the file, find its header row, propose the mapping and show the first rows as the import
     would store them, flags and all. Nothing is written. With `use_saved` and no mapping given, a saved
     mapping whose headers are exactly the file's is applied (the officer is told which)."""
-    table = _read(path, mapping or {}, sheet, header_row)
+    table = _read(path, mapping or {}, sheet, header_row, limits)
     saved = store.people.mapping_for_headers([h for h in table.headers if h])
     applied = None
     if not mapping and use_saved and saved is not None:

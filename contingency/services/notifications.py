@@ -8,6 +8,7 @@ new reference, keeping the old one and the SHA-256 of every document made from i
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -277,20 +278,33 @@ def _generate_one(store: Store, current: Roster, notification: Notification, out
     from contingency.letters.pdf import warning_for
 
     warning = warning_for(letter) if DocumentFormat.PDF in formats else ""
+    # Recorded before any file takes its real name: a crash can leave a stray ".part" file, or a
+    # recorded hash with no file, but never a letter under its real name that the store does not know.
+    staged: list[tuple[DocumentFormat, Path, Path, str]] = []
+    try:
+        for fmt in formats:
+            staging = _stage(letter, out_dir, fmt)
+            data = staging.read_bytes()
+            staged.append((fmt, staging, _target(store, out_dir, letter.stem, fmt, data),
+                           hashlib.sha256(data).hexdigest()))
+        with store.write(f"{notification.reference} generated") as tx:
+            if first_issue:
+                stored = store.notifications.get(notification.id)
+                # A reply that came before the letter stays recorded; the letter still goes, for the record.
+                status = S.ACKNOWLEDGED if stored.status is S.ACKNOWLEDGED else S.GENERATED
+                notification = store.notifications.change(
+                    tx, stored, "generate", f"{notification.reference} generated", status=status,
+                    issued_at=issued_at, reply_by=None)
+            for fmt, _staging, path, digest in staged:
+                store.notifications.add_document(tx, notification, fmt, path.name, digest)
+    except BaseException:
+        for _fmt, staging, _path, _digest in staged:
+            staging.unlink(missing_ok=True)
+        raise
     files = []
-    for fmt in formats:
-        path = _write(letter, out_dir, fmt)
-        files.append((fmt, path, hashlib.sha256(path.read_bytes()).hexdigest()))
-    with store.write(f"{notification.reference} generated") as tx:
-        if first_issue:
-            stored = store.notifications.get(notification.id)
-            # A reply that came before the letter stays recorded; the letter still goes, for the record.
-            status = S.ACKNOWLEDGED if stored.status is S.ACKNOWLEDGED else S.GENERATED
-            notification = store.notifications.change(
-                tx, stored, "generate", f"{notification.reference} generated", status=status,
-                issued_at=issued_at, reply_by=None)
-        for fmt, path, digest in files:
-            store.notifications.add_document(tx, notification, fmt, path.name, digest)
+    for fmt, staging, path, digest in staged:
+        os.replace(staging, path)
+        files.append((fmt, path, digest))
     return [GeneratedFile(notification=notification, format=fmt, path=path, sha256=digest,
                           warning=warning if fmt is DocumentFormat.PDF else "")
             for fmt, path, digest in files]
@@ -339,23 +353,29 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60]
 
 
-def _write(letter: Letter, out_dir: Path, fmt: DocumentFormat) -> Path:
-    """Write a new file; an existing file with other content is kept and the new one numbered."""
+def _stage(letter: Letter, out_dir: Path, fmt: DocumentFormat) -> Path:
+    """The letter written under a hidden temporary name (0600) beside where it will go."""
     from contingency.letters.docx import write_docx
     from contingency.letters.pdf import write_pdf
 
     staging = new_private_file(out_dir / f".{letter.stem}.{fmt.value}.part")
     (write_pdf if fmt is DocumentFormat.PDF else write_docx)(letter, staging)
-    data = staging.read_bytes()
+    return staging
+
+
+def _target(store: Store, out_dir: Path, stem: str, fmt: DocumentFormat, data: bytes) -> Path:
+    """The name the letter takes. A file there that the store recorded with other content was issued
+    and is kept, the new one numbered; one whose hash the store never recorded was ours, left half-made
+    by a run that stopped before recording it, and is replaced. Anything but a plain file is stepped round."""
     number = 1
     while True:
-        target = out_dir / (f"{letter.stem}.{fmt.value}" if number == 1 else f"{letter.stem}-{number}.{fmt.value}")
-        if not target.exists():
-            staging.replace(target)
+        target = out_dir / (f"{stem}.{fmt.value}" if number == 1 else f"{stem}-{number}.{fmt.value}")
+        if not target.exists() and not target.is_symlink():
             return target
-        if target.read_bytes() == data:
-            staging.unlink()
-            return target
+        if target.is_file() and not target.is_symlink():
+            existing = target.read_bytes()
+            if existing == data or not store.notifications.knows_document(hashlib.sha256(existing).hexdigest()):
+                return target
         number += 1
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
+import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +30,31 @@ SCAN_ROWS = 100
 # No real cell (a name, an address, a note) comes near this; the importer rejects a row holding a bigger one.
 # It is csv's own default field limit (128 KB), which would otherwise abort the whole file mid-read.
 CELL_LIMIT = 131_072
+
+# Issue 11: a 1 MB workbook once unpacked into 400,000 junk people, 2.9 GB of memory and minutes holding the
+# store's write lock. A list longer or wider than these is refused whole, with the option that reads it
+# (`people import --max-rows/--max-columns`), never imported in part. Both are far beyond any provider's list:
+# twice the 100,000-row benchmark, and several times the columns of the widest real export.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 200
+# Past these a file is not a list of people, and a workbook (a zip) is a zip bomb: refused before it is
+# unpacked, and so before the write lock is asked for. Real sheets unpack to 5 to 20 times their packed size
+# (deflate's ceiling is about 1,000); a small part (styles, a theme) may pack as well as it likes.
+MAX_FILE_BYTES = 1 << 30
+MAX_RATIO = 200
+RATIO_FROM = 1 << 20
+MAX_PARTS = 10_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    rows: int = MAX_ROWS  # row numbers in the file or sheet, the header and any lines above it included
+    columns: int = MAX_COLUMNS
+
+    def __post_init__(self) -> None:
+        for option, value in (("--max-rows", self.rows), ("--max-columns", self.columns)):
+            if value < 1:
+                raise BadInput(f"{option} {value}: give a whole number from 1")
 
 
 @dataclass(frozen=True)
@@ -50,20 +77,25 @@ class _Sheet:
 
 
 def read_table(path: Path, *, sheet: str | None = None, header_row: int | None = None,
-               score: Score | None = None) -> Table:
+               score: Score | None = None, limits: Limits | None = None) -> Table:
     if not path.is_file():
         raise BadInput(f"there is no file at {path}")
+    limits = limits or Limits()
     if header_row is not None and header_row < 1:
         raise BadInput(f"--header-row {header_row}: rows are numbered from 1")
     score = score or (lambda cells: header_score(cells))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet, header_row, score)
+        return _read_xlsx(path, sheet, header_row, score, limits)
     if suffix == ".xls":
         raise BadInput(f"{path.name} is an old .xls workbook; open it in Excel and save it as .xlsx or CSV")
     if sheet is not None:
         raise BadInput(f"--sheet {sheet!r}: {path.name} is not a workbook, so it has no sheets")
-    return _read_csv(path.read_bytes(), header_row, score)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:  # read whole to find its encoding, so refused before it is read
+        raise BadInput(f"{path.name} is {size / (1 << 20):,.0f} MB, more than a list of people could be "
+                       f"(the limit is {MAX_FILE_BYTES >> 20:,} MB); nothing was imported")
+    return _read_csv(path.read_bytes(), header_row, score, limits, path.name)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -76,7 +108,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252", errors="replace"), "windows-1252"
 
 
-def _read_csv(data: bytes, header_row: int | None, score: Score) -> Table:
+def _read_csv(data: bytes, header_row: int | None, score: Score, limits: Limits, name: str) -> Table:
     text, encoding = decode(data)
     sample = text[:8192]
     try:
@@ -88,7 +120,7 @@ def _read_csv(data: bytes, header_row: int | None, score: Score) -> Table:
     # The limit is lifted for the read, so one oversized cell costs its row (see CELL_LIMIT), not the file.
     limit = csv.field_size_limit(max(CELL_LIMIT, len(text) + 1))
     try:
-        rows = list(enumerate(reader, start=1))
+        rows = _capped(enumerate(reader, start=1), limits, name, count_rest=True)
     except csv.Error as exc:  # e.g. a NUL byte on an old Python: the file, not one row, is unreadable
         raise BadInput(f"the file could not be read as CSV ({exc}); save it again from Excel as CSV") from None
     finally:
@@ -96,6 +128,38 @@ def _read_csv(data: bytes, header_row: int | None, score: Score) -> Table:
     sheet = _Sheet(None, rows)
     index = _header_index(sheet, header_row, score, required=True)
     return _split(sheet, index, encoding, given=header_row is not None)
+
+
+def _capped(rows: Iterator[tuple[int, list[Any]]], limits: Limits, name: str, *,
+            count_rest: bool = False) -> list[tuple[int, list[Any]]]:
+    """The rows up to the row limit, each within the column limit; a list that goes on is refused whole.
+    Blank rows past the limit are let go: a sheet's formatting often runs on below its list."""
+    kept: list[tuple[int, list[Any]]] = []
+    for number, row in rows:
+        if number <= limits.rows:
+            kept.append((number, _within_columns(row, number, limits, name)))
+        elif not _blank(row):
+            if count_rest:  # a CSV is in memory already, so its length can be told; a workbook is not read on
+                last = max((n for n, rest in rows if not _blank(rest)), default=number)
+                raise BadInput(f"{name} has {last:,} rows, more than the limit of {limits.rows:,}; nothing was "
+                               f"imported. If the list really is that long, 'people import --max-rows {last}' "
+                               "reads it")
+            raise BadInput(f"{name} has more than {limits.rows:,} rows (row {number:,} is not blank), more than "
+                           "the limit; nothing was imported. If the list really is that long, "
+                           "'people import --max-rows N' reads it")
+    return kept
+
+
+def _within_columns(row: list[Any], number: int, limits: Limits, name: str) -> list[Any]:
+    if len(row) <= limits.columns:
+        return row
+    last = len(row) - next(i for i, v in enumerate(reversed(row)) if not _blank([v])) if not _blank(row) else 0
+    if last <= limits.columns:
+        # Excel writes every line as wide as its widest; an empty tail past the limit holds nothing to read.
+        return row[:limits.columns]
+    raise BadInput(f"row {number:,} of {name} has {last:,} columns, more than the limit of {limits.columns:,}; "
+                   "nothing was imported. If the list really is that wide, "
+                   f"'people import --max-columns {last}' reads it")
 
 
 def _commonest_separator(sample: str) -> Any:
@@ -137,9 +201,44 @@ def _of(sheet: _Sheet) -> str:
     return f" of sheet {sheet.name!r}" if sheet.name else ""
 
 
-def _read_xlsx(path: Path, sheet: str | None, header_row: int | None, score: Score) -> Table:
+def _check_workbook(path: Path) -> None:
+    """Refuse a zip bomb from the sizes its parts declare, before anything is unpacked. A part that lies
+    about its size is no way round this: zipfile stops at the declared size and fails the checksum, which
+    load_workbook reports as a damaged workbook."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: load_workbook says so in the usual words
+    refused = f"{path.name} is not a list of people"
+    if len(parts) > MAX_PARTS:
+        raise BadInput(f"{refused}: the workbook holds {len(parts):,} parts; nothing was imported")
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_FILE_BYTES:
+        raise BadInput(f"{refused}: the workbook unpacks to {unpacked / (1 << 20):,.0f} MB (the limit is "
+                       f"{MAX_FILE_BYTES >> 20:,} MB); nothing was imported")
+    for part in parts:
+        if part.file_size >= RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise BadInput(f"{refused}: its part {part.filename} unpacks from {part.compress_size:,} bytes to "
+                           f"{part.file_size:,}, which no real sheet does (a 'zip bomb'); nothing was imported")
+
+
+def _check_dimension(worksheet: Any, limits: Limits, name: str) -> None:
+    """The size the sheet says it is, when it says: refused before a row is read."""
+    rows, columns = worksheet.max_row, worksheet.max_column
+    if rows is not None and rows > limits.rows:
+        raise BadInput(f"{name} says it has {rows:,} rows, more than the limit of {limits.rows:,}; nothing was "
+                       f"imported. If the list really is that long, 'people import --max-rows {rows}' reads it")
+    if columns is not None and columns > limits.columns:
+        raise BadInput(f"{name} says it has {columns:,} columns, more than the limit of {limits.columns:,}; "
+                       "nothing was imported. If the list really is that wide, "
+                       f"'people import --max-columns {columns}' reads it")
+
+
+def _read_xlsx(path: Path, sheet: str | None, header_row: int | None, score: Score, limits: Limits) -> Table:
     from openpyxl import load_workbook
 
+    _check_workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -154,14 +253,18 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None, score: Sco
             best: tuple[tuple[int, ...], str] | None = None
             for candidate in book.sheetnames:
                 # Only the top of each sheet is read to find its header row; the chosen one is read whole after.
-                top = _Sheet(candidate, list(itertools.islice(_sheet_rows(book[candidate]), SCAN_ROWS * 2)))
+                top = _Sheet(candidate, [(n, row[:limits.columns]) for n, row in
+                                         itertools.islice(_sheet_rows(book[candidate], limits), SCAN_ROWS * 2)])
                 index = _header_index(top, None, score, required=False)
                 if index is not None and (best is None or score(top.rows[index][1]) > best[0]):
                     best = (score(top.rows[index][1]), candidate)
             if best is None:
                 raise BadInput("the file is empty: it has no header row")
             name = best[1]
-        chosen = _Sheet(name, list(_sheet_rows(book[name])))
+        worksheet = book[name]
+        label = f"sheet {name!r} of {path.name}"
+        _check_dimension(worksheet, limits, label)
+        chosen = _Sheet(name, _capped(iter(_sheet_rows(worksheet, limits)), limits, label))
         index = _header_index(chosen, header_row, score, required=True)
         table = _split(chosen, index, "xlsx", given=header_row is not None)
         if sheet is None:  # the sheet was chosen for the officer: say which others there were
@@ -171,8 +274,14 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None, score: Sco
         book.close()
 
 
-def _sheet_rows(worksheet: Any) -> Iterable[tuple[int, list[Any]]]:
-    return ((n, [_cell(v) for v in row]) for n, row in enumerate(worksheet.iter_rows(values_only=True), start=1))
+def _sheet_rows(worksheet: Any, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
+    """Streamed, one row at a time. openpyxl pads every row to the sheet's declared width, so that is
+    bounded (one past the limit, for a sheet only scanned). Undeclared, a row is as wide as its last cell
+    and is not bounded here: a cell beyond the limit must be seen to be refused, not cut off unseen."""
+    declared = worksheet.max_column
+    width = min(declared, limits.columns + 1) if declared else None
+    for number, row in enumerate(worksheet.iter_rows(max_col=width, values_only=True), start=1):
+        yield number, [_cell(v) for v in row]
 
 
 def _cell(value: Any) -> Any:
@@ -207,7 +316,9 @@ def _split(sheet: _Sheet, index: int | None, encoding: str, *, given: bool) -> T
 
 
 def write_csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+    # O_NOFOLLOW: a link put at the name is refused, never written through to the file it points at.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with open(fd, "w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(csv_row(headers))
         for row in rows:

@@ -175,6 +175,11 @@ class NotificationRepo:
             [incident_id]).fetchone()
         return row[0] or 0
 
+    def knows_document(self, sha256: str) -> bool:
+        """Whether any letter document with this SHA-256 was ever recorded."""
+        return self.store.conn.execute(
+            "SELECT 1 FROM notification_documents WHERE sha256 = ? LIMIT 1", [sha256]).fetchone() is not None
+
     def documents(self, notification_id: int) -> list[NotificationDocument]:
         rows = self.store.db.query(
             "SELECT * FROM notification_documents WHERE notification_id = ? ORDER BY id", [notification_id])
