@@ -20,6 +20,7 @@ from contingency.commands.base import (
     Parser,
     common_options,
 )
+from contingency.rules.safe_text import printable
 from contingency.services.errors import BadInput
 from contingency.store import StoreBusy, StoreCorrupt, StoreError, StoreMissing
 from contingency.store.errors import NotFound
@@ -45,10 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, while it can still be handled below, not at exit
         return code
     except (ArgumentError, BadInput, ClockPinError, NotFound, StoreMissing) as exc:
-        print(f"contingency: {exc}", file=sys.stderr)
+        print(f"contingency: {printable(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (StoreBusy, StoreCorrupt, StoreError) as exc:
-        print(f"contingency: {exc}", file=sys.stderr)
+        print(f"contingency: {printable(str(exc))}", file=sys.stderr)
         return EXIT_STORE
     except KeyboardInterrupt:
         return 130

@@ -115,3 +115,21 @@ def test_an_unexpected_error_is_logged_privately_not_shown_with_locals(tmp_path,
     assert path.stat().st_mode & 0o777 == 0o600
     text = path.read_text(encoding="utf-8")
     assert "RuntimeError: boom" in text and "Dorothy" not in text
+
+
+def test_dialog_titles_and_notices_drop_control_characters():
+    from contingency.tui.literal import Literal
+
+    title = Literal("Merge Ada [/] Evil\x1b]0;pwned\x07 into #1?")
+    assert "\x1b" not in str(title.content) and "[/]" in str(title.content)
+    title.update("Reply from \x1b[2J[link=http://x]Bradford[/link]")
+    assert "\x1b" not in str(title.content) and "[link=http://x]" in str(title.content)
+
+
+def test_a_date_in_another_script_s_digits_is_refused_not_guessed():
+    import pytest
+
+    from contingency.rules.times import BadDate, parse_uk_date
+
+    with pytest.raises(BadDate, match="0-9"):
+        parse_uk_date("٢٣/١١/٢٠٢٦")

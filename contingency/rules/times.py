@@ -70,6 +70,7 @@ def _parse_uk_date(text: str | int | float | date, *, today: date | None) -> dat
     value = str(text).strip()
     if not value:
         raise BadDate("the date is empty")
+    _ascii_digits_only(value)
     if re.fullmatch(r"\d{1,4}", value):
         raise BadDate(f"{value!r} is not a whole date; give the day, month and year, like 23/11/2026")
     if re.fullmatch(r"\d{5}(\.\d+)?", value):
@@ -118,6 +119,12 @@ def _excel_serial(serial: float) -> date:
     return _EXCEL_EPOCH + timedelta(days=int(serial))
 
 
+def _ascii_digits_only(value: str) -> None:
+    # Python reads "٢٣" as 23; a date in another script's digits is refused rather than guessed at (issue 11).
+    if any(ch.isdigit() and not ch.isascii() for ch in value):
+        raise BadDate(f"{value!r} has digits that are not 0-9; type the date with 0-9, like 23/11/2026")
+
+
 def parse_local_datetime(text: str, *, now: datetime) -> datetime:
     """Read a time an officer types ("01:40", "23/11/2026 01:40", ISO with or without offset) as UK time.
 
@@ -126,6 +133,7 @@ def parse_local_datetime(text: str, *, now: datetime) -> datetime:
     value = text.strip()
     if not value:
         raise BadDate("the time is empty")
+    _ascii_digits_only(value)
     try:
         clock_time = _TIME.fullmatch(value)
         if clock_time:

@@ -17,6 +17,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from contingency.paths import error_log_path
+from contingency.rules.safe_text import printable
 from contingency.store import Store, StoreBusy, StoreError
 from contingency.tui.commands import ScreenActions
 
@@ -122,7 +123,8 @@ class ContingencyApp(App[None]):
                timeout: float | None = None, markup: bool = True) -> None:
         # Notices quote names, references and service messages from the store; none of them is markup,
         # and "[/]" in a surname must not crash the screen that reports it.
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def _handle_exception(self, error: Exception) -> None:
         # Only from paths Textual carries on after (a screen's result callback, a timer): actions and screens'

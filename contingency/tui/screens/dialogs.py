@@ -17,6 +17,7 @@ from contingency.services.decisions import (
     why_reason_needed,
 )
 from contingency.services.errors import BadInput
+from contingency.tui.literal import Literal
 from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
@@ -39,7 +40,7 @@ class ChoiceWithReason(Dialog):
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
         with VerticalScroll(id="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Literal(self.title_text, classes="dialog-title")
             yield Field("Choose", Select(self.choices, allow_blank=False, id="choice",
                                          value=self.current if self.current in dict((v, k) for k, v in self.choices)
                                          else self.choices[0][1]))

@@ -29,7 +29,7 @@ from contingency.services.importer import (
     preview_table,
     row_lines,
 )
-from contingency.tui.literal import cell
+from contingency.tui.literal import Literal, cell
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
 
@@ -129,7 +129,7 @@ class ImportPreviewScreen(Dialog):
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
         with VerticalScroll(id="dialog"):
-            yield Static(f"Check the import: {self.preview.file_name}", classes="dialog-title", markup=False)
+            yield Literal(f"Check the import: {self.preview.file_name}", classes="dialog-title")
             yield Static("", id="header-found", classes="preview-text", markup=False)
             yield Static("", id="saved-line", markup=False)
             yield Static("Columns: enter or m chooses the field, x ignores the column",

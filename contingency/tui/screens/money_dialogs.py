@@ -24,7 +24,7 @@ from contingency.rules.costs import format_pounds, format_quantity, how_total
 from contingency.rules.times import LONDON, BadDate, parse_uk_date
 from contingency.services import costs as cost_service
 from contingency.services.errors import BadInput
-from contingency.tui.literal import cell
+from contingency.tui.literal import Literal, cell
 from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field, TickBox
@@ -71,7 +71,7 @@ class ActionDialog(Dialog):
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
         with VerticalScroll(id="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Literal(self.title_text, classes="dialog-title")
             if self.hint:
                 yield Static(self.hint, classes="hint", markup=False)
             for ask in self.asks:
@@ -129,7 +129,7 @@ class DetailDialog(Dialog):
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
         with VerticalScroll(id="dialog"):
-            yield Static(f"{self.title_text} (escape closes)", classes="dialog-title", markup=False)
+            yield Literal(f"{self.title_text} (escape closes)", classes="dialog-title")
             yield Static(self.text, id="detail-text", markup=False)
 
     def on_mount(self) -> None:

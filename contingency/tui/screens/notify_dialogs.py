@@ -18,9 +18,10 @@ from textual.widgets import Button, Checkbox, Input, Markdown, Select, Static
 from contingency.notification import DocumentFormat, Notification, NotificationKind
 from contingency.rules.notifications import EXERCISE_MARK
 from contingency.rules.times import BadDate, parse_local_datetime
-from contingency.services import notifications as service
 from contingency.rules.words import plural
+from contingency.services import notifications as service
 from contingency.services.errors import BadInput
+from contingency.tui.literal import Literal
 from contingency.tui.screens.base import Dialog
 from contingency.tui.screens.work_dialog import WorkDialog
 from contingency.tui.widgets.fields import Field
@@ -79,8 +80,8 @@ class PreviewDialog(Dialog):
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
         with VerticalScroll(id="dialog"):
-            yield Static(f"Preview of {self.notification.reference} to {self.notification.recipient_name} "
-                         "(escape closes)", classes="dialog-title", markup=False)
+            yield Literal(f"Preview of {self.notification.reference} to {self.notification.recipient_name} "
+                          "(escape closes)", classes="dialog-title")
             yield Markdown(self.text, id="letter")
 
     def on_mount(self) -> None:
@@ -176,7 +177,7 @@ class SentDialog(_NotificationDialog):
         yield from self.compose_chrome()
         n = self.notification
         with VerticalScroll(id="dialog"):
-            yield Static(f"Mark sent: {n.reference} to {n.recipient_name}", classes="dialog-title", markup=False)
+            yield Literal(f"Mark sent: {n.reference} to {n.recipient_name}", classes="dialog-title")
             placeholder = "post, by hand, email" if n.kind is NotificationKind.PERSON else "secure email to …"
             yield Field("How it was sent", Input(id="channel", placeholder=placeholder), id="f-channel")
             yield Field("When (blank = now)", Input(id="at", placeholder="e.g. 02:15"), id="f-at")
@@ -213,7 +214,7 @@ class AcknowledgeDialog(_NotificationDialog):
         yield from self.compose_chrome()
         n = self.notification
         with VerticalScroll(id="dialog"):
-            yield Static(f"Reply to {n.reference} from {n.recipient_name}", classes="dialog-title", markup=False)
+            yield Literal(f"Reply to {n.reference} from {n.recipient_name}", classes="dialog-title")
             yield Field("Who replied, and what", Input(id="summary"), id="f-summary")
             yield Field("When (blank = now)", Input(id="at", placeholder="e.g. 09:30"), id="f-at")
             yield Static("", id="dialog-error", markup=False)

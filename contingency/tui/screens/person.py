@@ -23,7 +23,7 @@ from contingency.services.people import (
 )
 from contingency.store import StoreError
 from contingency.store.people import KEY_SAFE_ACCESS
-from contingency.tui.literal import cell
+from contingency.tui.literal import Literal, cell
 from contingency.tui.screens.base import AppScreen, Dialog
 from contingency.tui.widgets.fields import Field
 
@@ -286,8 +286,8 @@ class MergeDialog(Dialog):
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
         with VerticalScroll(id="dialog"):
-            yield Static(f"Merge which record into #{self.keep.id} {self.keep.facts.display_name}?",
-                         classes="dialog-title", markup=False)
+            yield Literal(f"Merge which record into #{self.keep.id} {self.keep.facts.display_name}?",
+                          classes="dialog-title")
             yield Field("Record to merge in", Select([(cell(_twin_label(t)), key) for key, t in self.twins.items()],
                                                      allow_blank=False, id="choice", value=next(iter(self.twins))))
             yield Static("", id="merge-differences", markup=False)

@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from contingency.person import Person
 from contingency.rules.columns import CANONICAL
@@ -20,6 +20,7 @@ from contingency.services.people import (
     field_parser,
     parse_changes,
 )
+from contingency.tui.literal import Literal
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field, TickBox
 
@@ -87,7 +88,7 @@ class PersonForm(Dialog):
         yield from self.compose_chrome()
         with VerticalScroll(id="dialog"):
             title = f"Edit {self.person.facts.display_name}" if self.person else "Add a person"
-            yield Static(title, classes="dialog-title", markup=False)
+            yield Literal(title, classes="dialog-title")
             issues = {i.field: i for i in self.person.facts.issues} if self.person else {}
             for field in self.fields:
                 field_widget = Field(self.labels[field], Input(value=self.initial[field], id=f"in-{field}"),

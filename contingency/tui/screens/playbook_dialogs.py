@@ -18,7 +18,7 @@ from contingency.engine.runs import Answer, required_evidence
 from contingency.engine.words import item_label
 from contingency.services import playbooks as service
 from contingency.services.errors import BadInput
-from contingency.tui.literal import cell
+from contingency.tui.literal import Literal, cell
 from contingency.tui.plain import plain
 from contingency.tui.screens.base import Dialog
 from contingency.tui.widgets.fields import Field
@@ -35,7 +35,7 @@ class _StepDialog(Dialog):
         self.item = item
 
     def compose_heading(self, action: str) -> ComposeResult:
-        yield Static(f"{action}: {item_label(self.item)}", classes="dialog-title", markup=False)
+        yield Literal(f"{action}: {item_label(self.item)}", classes="dialog-title")
 
     def show_error(self, error: object) -> None:
         self.query_one("#dialog-error", Static).update(f"✗ {self.words(error)}")
