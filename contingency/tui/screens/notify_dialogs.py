@@ -82,7 +82,8 @@ class PreviewDialog(Dialog):
         with VerticalScroll(id="dialog"):
             yield Literal(f"Preview of {self.notification.reference} to {self.notification.recipient_name} "
                           "(escape closes)", classes="dialog-title")
-            yield Markdown(self.text, id="letter")
+            # The letter quotes names from providers' lists: a "[text](url)" in one is shown, never opened.
+            yield Markdown(self.text, id="letter", open_links=False)
 
     def on_mount(self) -> None:
         self.query_one("#dialog").focus()
