@@ -104,7 +104,8 @@ class WorkDialog(Dialog):
         return "Run (ctrl+s)"
 
     def finished(self, result: Any) -> None:
-        raise NotImplementedError
+        """What the job did, in the officer's words; subclasses say more (files written, rows imported)."""
+        self.query_one("#work-result", Static).update(f"✓ done: {result}" if result is not None else "✓ done")
 
     def failed(self, message: str) -> None:
         self.query_one("#work-result", Static).update(f"✗ {message}")
