@@ -65,3 +65,38 @@ def process_clock(environ: dict[str, str] | None = None) -> Clock:
     """The clock for this process: pinned by CONTINGENCY_NOW when it is set, the system clock otherwise."""
     text = (os.environ if environ is None else environ).get(PIN_VARIABLE, "")
     return PinnedClock(parse_pin(text)) if text.strip() else system_clock
+
+
+class ExerciseClock:
+    """An exercise store's clock: story time computed from the store's exercise-clock row
+    (contingency.rules.exercise_clock), or `wall` itself while no exercise has started on the store.
+
+    `read_state` returns the row (or None); `version` changes whenever the store may have changed, whoever
+    wrote it, so the row is read again only then: a pause in the facilitator's terminal reaches the players'
+    next look at the clock, and a screen asking the time a thousand times a paint costs one query.
+    """
+
+    invented = True  # story time: a live store must never run on it
+
+    def __init__(self, read_state: Callable[[], object | None], version: Callable[[], object], wall: Clock) -> None:
+        self._read_state = read_state
+        self._version = version
+        self.wall = wall
+        self._seen: object = object()
+        self._state: object | None = None
+
+    def state(self):
+        version = self._version()
+        if version != self._seen:
+            self._state, self._seen = self._read_state(), version
+        return self._state
+
+    def __call__(self) -> datetime:
+        from contingency.rules.exercise_clock import exercise_now
+
+        state = self.state()
+        wall = self.wall()
+        return wall if state is None else exercise_now(state, wall)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"ExerciseClock(wall={self.wall!r})"

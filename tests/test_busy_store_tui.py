@@ -93,3 +93,35 @@ async def test_when_the_retries_run_out_the_officer_tries_again(tmp_path, monkey
             await wait_for(pilot, lambda: app.screen is not dialog)
             assert app.is_running
     assert len(store.decisions.for_incident(incident_id)) == before + 1
+
+
+async def test_a_status_change_on_a_busy_store_keeps_the_reason_typed(tmp_path, monkeypatch):
+    """The reason is saved by the dialog itself, not after it closes, so a busy store cannot lose it."""
+    from contingency.tui.screens.dialogs import ChoiceWithReason
+    from contingency.tui.screens.incident import IncidentScreen
+
+    monkeypatch.setattr(base, "BUSY_RETRY_DELAYS", (0.05,))
+    store = demo_store(tmp_path)
+    incident = store.incidents.list()[0]
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(IncidentScreen(incident.id))
+        await pilot.pause()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceWithReason))
+        dialog = app.screen
+        dialog.query_one("#reason", Input).value = "Provider confirmed the home is closing"
+        await pilot.pause()
+        choice = str(dialog.query_one("#choice").value)
+        with closing(another_officer_writing(store)) as holder:
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: "still busy" in busy_notice(dialog))
+            assert app.screen is dialog
+            assert dialog.query_one("#reason", Input).value == "Provider confirmed the home is closing"
+            assert store.incidents.get(incident.id).status == incident.status
+            holder.execute("ROLLBACK")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is not dialog)
+    assert store.incidents.get(incident.id).status.value == choice
+    assert store.verify_log().ok

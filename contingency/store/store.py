@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from contingency.clock import PIN_VARIABLE, Clock, is_invented, process_clock
+from contingency.clock import PIN_VARIABLE, Clock, ExerciseClock, is_invented, process_clock
 from contingency.models import ICB, Authority, Settings, StoreKind
 from contingency.rules.authorities import AuthorityIndex, ICBIndex
 from contingency.rules.times import to_utc_iso
@@ -51,6 +51,8 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = Non
     Without a clock the process's own is used (`contingency.clock.process_clock`); a pinned clock is
     refused on a live store before anything is written to it."""
     clock = clock or process_clock()
+    if isinstance(clock, ExerciseClock):
+        clock = clock.wall  # another store's exercise clock: this store reads its own exercise row
     path = Path(path).expanduser()
     is_new = not path.exists()
     if is_new and create is None:
@@ -82,7 +84,11 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = Non
             files.backup(conn, path, clock())
         apply_migrations(db, migrations, pending)
         kind = _ensure_kind(db, create, at=to_utc_iso(clock()), officer=officer)
-    return Store(db=db, path=path, kind=kind, officer=officer, clock=clock)
+    store = Store(db=db, path=path, kind=kind, officer=officer, clock=clock)
+    if kind is StoreKind.EXERCISE:
+        # Story time once an exercise starts on this store; the wall (or pinned) clock until then.
+        store.clock = ExerciseClock(store.exercise_clock.get, lambda: store.version, wall=clock)
+    return store
 
 
 def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -220,6 +226,12 @@ class Store:
         return ICBIndex(ICB(**row) for row in self.db.query("SELECT gss_code, ods_code, name FROM icbs"))
 
     # --- repositories ----------------------------------------------------------------------------
+
+    @cached_property
+    def exercise_clock(self):
+        from contingency.store.exercise_clock import ExerciseClockRepo
+
+        return ExerciseClockRepo(self)
 
     @cached_property
     def incidents(self):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import on
@@ -24,13 +25,16 @@ from contingency.tui.widgets.fields import Field
 
 
 class ChoiceWithReason(Dialog):
-    """Pick one of `choices` and give a reason. Dismisses with (choice, reason, detail) or None."""
+    """Pick one of `choices` and give a reason; `act(choice, reason, detail)` saves it while the form is still
+    open, so a refusal or a busy store keeps what was typed, and returns what to tell the officer. Dismisses
+    with (choice, reason, detail) once saved, or None."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Save with this reason")]
 
-    def __init__(self, title: str, choices: list[tuple[str, str]], *, current: str | None = None,
-                 reason_required: bool = True, detail_label: str | None = None) -> None:
+    def __init__(self, title: str, choices: list[tuple[str, str]], act: Callable[[str, str, str], str | None], *,
+                 current: str | None = None, reason_required: bool = True, detail_label: str | None = None) -> None:
         super().__init__()
+        self.act = act
         self.title_text = title
         self.choices = choices
         self.current = current
@@ -48,6 +52,7 @@ class ChoiceWithReason(Dialog):
                 yield Field(self.detail_label, Input(id="detail"), id="f-detail")
             yield Field("Reason" + ("" if self.reason_required else " (optional)"),
                         Input(id="reason"), id="f-reason")
+            yield Static("", id="dialog-error", markup=False)
             yield Button("Save (ctrl+s)", variant="primary", id="save")
 
     def on_mount(self) -> None:
@@ -62,7 +67,16 @@ class ChoiceWithReason(Dialog):
             self.focus_first_error()
             return
         detail = self.query_one("#detail", Input).value.strip() if self.detail_label else ""
-        self.dismiss((str(self.query_one("#choice", Select).value), reason, detail))
+        choice = str(self.query_one("#choice", Select).value)
+        try:
+            # A StoreBusy from here is caught by Dialog, which keeps the form and retries this same save.
+            message = self.act(choice, reason, detail)
+        except BadInput as exc:
+            self.query_one("#dialog-error", Static).update(f"✗ {plain(exc)}")
+            return
+        if message:
+            self.notify(message, title="Saved", markup=False)
+        self.dismiss((choice, reason, detail))
 
 
 class DecisionDialog(Dialog):

@@ -18,7 +18,6 @@ from contingency.rules.events import event_by_key
 from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.rules.words import plural
-from contingency.services.errors import BadInput
 from contingency.services.incidents import change_status
 from contingency.services.residence import where_people_live
 from contingency.tui.literal import cell
@@ -242,19 +241,16 @@ class IncidentScreen(AppScreen):
             self.notify("This incident is closed.")
             return
 
+        def change(status: str, reason: str, _detail: str) -> str:
+            change_status(self.store, self.incident_id, status, reason)
+            return f"Status is now {status}"
+
         def chosen(result) -> None:
             if result:
-                status, reason, _ = result
-                try:
-                    change_status(self.store, self.incident_id, status, reason)
-                except BadInput as exc:
-                    self.capp.report(exc)
-                    return
-                self.notify(f"Status is now {status}")
                 self.refresh_all()
 
         self.app.push_screen(ChoiceWithReason(f"Status (now {current.value})",
-                                              [(s.value, s.value) for s in allowed]), chosen)
+                                              [(s.value, s.value) for s in allowed], change), chosen)
 
     def action_decision_log(self) -> None:
         from contingency.tui.screens.dialogs import decision_log_text

@@ -24,6 +24,7 @@ from contingency.services.people import (
 from contingency.store import StoreError
 from contingency.store.people import KEY_SAFE_ACCESS
 from contingency.tui.literal import Literal, cell
+from contingency.tui.plain import plain
 from contingency.tui.screens.base import AppScreen, Dialog
 from contingency.tui.widgets.fields import Field
 
@@ -182,18 +183,15 @@ class PersonScreen(AppScreen):
 
         person = self.store.people.get(self.person_id)
 
+        def change(status: str, reason: str, detail: str) -> None:
+            set_status(self.store, self.person_id, status, detail, reason or None)
+
         def chosen(result) -> None:
             if result:
-                status, reason, detail = result
-                try:
-                    set_status(self.store, self.person_id, status, detail, reason or None)
-                except BadInput as exc:
-                    self.capp.report(exc)
-                    return
                 self.refresh_person()
 
         self.app.push_screen(ChoiceWithReason(
-            f"Where is {person.facts.display_name} now?", [(s.label, s.value) for s in PersonStatus],
+            f"Where is {person.facts.display_name} now?", [(s.label, s.value) for s in PersonStatus], change,
             current=person.facts.status.value, reason_required=False,
             detail_label="Where (if moved)"), chosen)
 
@@ -223,13 +221,6 @@ class PersonScreen(AppScreen):
 
         def chosen(result) -> None:
             if result:
-                other, reason = result
-                try:
-                    merge_people(self.store, self.person_id, int(other), reason)
-                except BadInput as exc:
-                    self.capp.report(exc)
-                    return
-                self.notify(f"Merged person {other} into this record; it stays in the log")
                 self.refresh_person()
                 self.refresh_bindings()
 
@@ -292,6 +283,7 @@ class MergeDialog(Dialog):
                                                      allow_blank=False, id="choice", value=next(iter(self.twins))))
             yield Static("", id="merge-differences", markup=False)
             yield Field("Why they are the same person", Input(id="reason"), id="f-reason")
+            yield Static("", id="dialog-error", markup=False)
             yield Button("Merge (ctrl+s)", variant="primary", id="save")
 
     def on_mount(self) -> None:
@@ -323,5 +315,13 @@ class MergeDialog(Dialog):
         if not reason:
             self.query_one("#f-reason", Field).show("say why: the merge is kept in the log")
             return
-        self.dismiss((str(self.query_one("#choice", Select).value), reason))
+        other = str(self.query_one("#choice", Select).value)
+        try:
+            # Saved here, not after closing: a refusal or a busy store (retried by Dialog) keeps the reason typed.
+            merge_people(self.store, self.keep.id, int(other), reason)
+        except BadInput as exc:
+            self.query_one("#dialog-error", Static).update(f"✗ {plain(exc)}")
+            return
+        self.notify(f"Merged person {other} into this record; it stays in the log", markup=False)
+        self.dismiss((other, reason))
 
