@@ -402,7 +402,7 @@ def test_people_import_and_list_json(cli, main, fresh, tmp_path):
     assert ok(main("people", "list", "1", db=fresh)).stdout.strip().endswith("5 people")
 
     shown = as_json(main("people", "show", str(ada["id"]), "--json", db=fresh))
-    assert shown["history"][0]["action"] == "create"
+    assert shown["history"][0]["action"] == "bulk-create", "an import logs its people in one entry with their digest"
     ok(main("log", "verify", db=fresh))
 
 

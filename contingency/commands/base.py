@@ -7,11 +7,14 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from contingency.models import StoreKind
 from contingency.rules.safe_text import printable
-from contingency.store import Store, StoreMissing, open_store
+from contingency.store.errors import StoreMissing
+
+if TYPE_CHECKING:  # imported when a command runs, not for --help (issue 12)
+    from contingency.models import StoreKind
+    from contingency.store import Store
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_STORE = 0, 1, 2, 3
 
@@ -55,6 +58,7 @@ class Commands:
 
 def store_for(args: argparse.Namespace, *, create: StoreKind | None = None) -> Store:
     from contingency.paths import default_store_path
+    from contingency.store import open_store
 
     path = args.db or default_store_path()
     if path.expanduser().is_dir():  # sqlite's own word for this is a bare "unable to open database file"

@@ -72,6 +72,8 @@ def _block(document, styles: dict, block: Block) -> None:
         _runs(_styled(document, styles["List Bullet"]), block.lines)
     elif block.kind == "table":
         _table(document, styles["Table Grid"], block.rows)
+    elif block.kind == "page-break":  # the handover pack's annexes start on a page of their own
+        document.add_page_break()
     else:
         _runs(document.add_paragraph(), block.lines)
 

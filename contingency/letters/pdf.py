@@ -145,18 +145,45 @@ def write_pdf(letter: Letter, path: Path) -> None:
 
 
 class _Measure:
-    """Text widths, cached: fpdf2's own line breaking is too slow for letters listing thousands of people."""
+    """Text widths, cached: fpdf2's own line breaking is too slow for letters listing thousands of people.
+
+    A width is fpdf2's own sum of the font's character widths (what `get_string_width` gives with no
+    text shaping, no markdown, no stretching and no character spacing, as here), read from the font
+    itself: `get_string_width` would split the text for right-to-left runs, copy the graphics state and
+    switch fonts for every word, which at 50,000 names took most of the time of a letter."""
 
     def __init__(self, pdf: _LetterPDF) -> None:
         self.pdf = pdf
         self.cache: dict[tuple[str, str, float], float] = {}
+        self.fonts: dict[tuple[str, float], tuple[object, float]] = {}
+        self.core = pdf.typeface == _CORE_FONT
+
+    def _font(self, style: str, size: float) -> tuple[object, float]:
+        found = self.fonts.get((style, size))
+        if found is None:
+            pdf = self.pdf
+            was = (pdf.font_family, pdf.font_style, pdf.font_size_pt, pdf.current_font,
+                   pdf.current_font_is_set_on_page)
+            pdf.set_font(pdf.typeface, style, size)  # adds the face to the document the first time
+            found = self.fonts[(style, size)] = (pdf.current_font, pdf.font_size_pt)
+            if was[0]:  # the page's font is left as it was: measuring draws nothing
+                (pdf.font_family, pdf.font_style, pdf.font_size_pt, pdf.current_font,
+                 pdf.current_font_is_set_on_page) = was
+        return found
 
     def width(self, text: str, style: str, size: float) -> float:
         key = (text, style, size)
         found = self.cache.get(key)
         if found is None:
-            self.pdf.set_font(self.pdf.typeface, style, size)
-            found = self.cache[key] = self.pdf.get_string_width(text)
+            pdf = self.pdf
+            if pdf.str_alias_nb_pages and pdf.str_alias_nb_pages in text:  # "{nb}" is measured as digits
+                pdf.set_font(pdf.typeface, style, size)
+                found = pdf.get_string_width(text)
+            else:
+                font, points = self._font(style, size)
+                drawn = text.encode(_ENCODING).decode("latin-1") if self.core else text  # as fpdf2 encodes it
+                found = font.get_text_width(drawn, points, None)[1] / pdf.k
+            self.cache[key] = found
         return found
 
     def wrap(self, runs: list[tuple[str, bool]], size: float, room: float) -> list[list[tuple[float, str, str]]]:
@@ -215,7 +242,8 @@ def _flow(pdf: _LetterPDF, measure: _Measure, lines: tuple[str, ...], *, size: f
                 pdf.text(left - 4, baseline, "•")
             first = False
             for offset, word, style in placed:
-                pdf.set_font(pdf.typeface, style, size)
+                if (pdf.font_style, pdf.font_size_pt) != (style, size):  # as set_font would decide, without its cost
+                    pdf.set_font(pdf.typeface, style, size)
                 pdf.text(left + offset, baseline, word)
             pdf.set_y(pdf.get_y() + height)
 
@@ -235,6 +263,8 @@ def _block(pdf: _LetterPDF, measure: _Measure, block: Block) -> None:
     elif block.kind == "table":
         _table(pdf, measure, block.rows)
         pdf.ln(2.5)
+    elif block.kind == "page-break":  # the handover pack's annexes start on a page of their own
+        pdf.add_page()
     else:
         _flow(pdf, measure, block.lines, size=_BODY, height=_LINE)
         pdf.ln(2)
@@ -243,7 +273,7 @@ def _block(pdf: _LetterPDF, measure: _Measure, block: Block) -> None:
 # --- tables: drawn directly, so a council with thousands of people still takes seconds -----------------
 
 
-def _column_widths(pdf: _LetterPDF, rows: tuple[tuple[str, ...], ...]) -> list[float]:
+def _column_widths(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]) -> list[float]:
     """Short values (dates, NHS numbers) never wrap; long ones share what is left by how long they are."""
     columns = max(len(row) for row in rows)
     sample = [[(safe(text), bold) for text, bold in map(cell, row)]
@@ -253,10 +283,11 @@ def _column_widths(pdf: _LetterPDF, rows: tuple[tuple[str, ...], ...]) -> list[f
     for number, row in enumerate(sample):
         for index, (text, bold) in enumerate(row):
             # measured in the face it is drawn in: DejaVu Sans Bold is markedly wider than its regular
-            pdf.set_font(pdf.typeface, "B" if number == 0 or bold else "", _TABLE)
-            whole = pdf.get_string_width(text) + pad
+            style = "B" if number == 0 or bold else ""
+            whole = measure.width(text, style, _TABLE) + pad
             natural[index] = max(natural[index], whole)
-            keep = whole if len(text) <= 16 else max(pdf.get_string_width(w) for w in text.split() or [""]) + pad
+            keep = whole if len(text) <= 16 else max(measure.width(w, style, _TABLE)
+                                                     for w in text.split() or [""]) + pad
             least[index] = max(least[index], keep)
     room = pdf.epw
     if sum(natural) <= room:
@@ -269,7 +300,7 @@ def _column_widths(pdf: _LetterPDF, rows: tuple[tuple[str, ...], ...]) -> list[f
 
 
 def _table(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]) -> None:
-    widths = _column_widths(pdf, rows)
+    widths = _column_widths(pdf, measure, rows)
 
     def layout(row: tuple[str, ...], header: bool) -> tuple[list[list[list[tuple[float, str, str]]]], float]:
         cells = []
@@ -285,7 +316,8 @@ def _table(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]
             for number, placed in enumerate(lines):
                 baseline = y + _CELL_PAD + _ROW_LINE * (number + 1) - 0.9
                 for offset, word, style in placed:
-                    pdf.set_font(pdf.typeface, style, _TABLE)
+                    if (pdf.font_style, pdf.font_size_pt) != (style, _TABLE):
+                        pdf.set_font(pdf.typeface, style, _TABLE)
                     pdf.text(x + _CELL_PAD + offset, baseline, word)
             x += width
         pdf.set_y(y + height)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -38,6 +39,9 @@ class FieldProblem(ValueError):
         super().__init__(message)
 
 
+# A list repeats the same few words (funding, status, RAG) in every row: each is normalised once.
+word_key = lru_cache(maxsize=8192)(normalise)
+
 # The value tables are data in contingency.rules.columns, beside the headers they belong to.
 _FUNDING_WORDS = FUNDING_WORDS
 _SERVICE_WORDS = SERVICE_WORDS
@@ -58,27 +62,31 @@ _FALSE = {"n", "no", "false", "0", ""}
 
 def _enum(mapping: dict[str, Any], what: str, choices: str) -> Callable[[str], Any]:
     def parse(raw: str) -> Any:
-        key = normalise(raw)
+        key = word_key(raw)
         if key in mapping:
             return mapping[key]
         raise FieldProblem(Flag.BAD_VALUE, f"{what} {raw!r} is not recognised; use one of: {choices}")
     return parse
 
 
+_SERVICE_PHRASES = tuple((re.compile(rf"\b{phrase}\b"), kind) for phrase, kind in SERVICE_PHRASES)
+_PARTS = re.compile(r"[,;/|+&]| and ")
+
+
 def parse_service_kind(raw: str) -> ServiceKind:
     """A service cell: a known word or phrase ("Care home service with nursing", "Homecare agencies"). A
     cell naming two kinds (a home registered for both) is not guessed."""
-    key = normalise(raw)
+    key = word_key(raw)
     if key in SERVICE_WORDS:
         return SERVICE_WORDS[key]
     found = set()
-    for part in re.split(r"[,;/|+&]| and ", raw):
+    for part in _PARTS.split(raw):
         part_key = normalise(part)
         if not part_key:
             continue
         kind = SERVICE_WORDS.get(part_key) or SERVICE_WORDS.get(header_key(part))
         if kind is None:
-            kind = next((k for phrase, k in SERVICE_PHRASES if re.search(rf"\b{phrase}\b", part_key)), None)
+            kind = next((k for phrase, k in _SERVICE_PHRASES if phrase.search(part_key)), None)
         if kind is None:
             break
         found.add(kind)
@@ -93,7 +101,7 @@ def parse_service_kind(raw: str) -> ServiceKind:
 
 
 def parse_rag(raw: str) -> RAG:
-    key = normalise(raw)
+    key = word_key(raw)
     if key in RAG_WORDS:
         return RAG_WORDS[key]
     if key in PROVIDER_RATINGS:
@@ -158,6 +166,9 @@ def parse_date_of_birth(raw: str | date | int | float, *, today: date) -> date:
     return value
 
 
+# How many distinct council or ICB wordings one parser remembers.
+_CACHE_SIZE = 4096
+
 _COUNCIL_KINDS = frozenset({Funding.OTHER_ENGLISH_COUNCIL, Funding.WELSH_COUNCIL, Funding.SCOTTISH_COUNCIL,
                             Funding.NI_TRUST})
 
@@ -170,6 +181,8 @@ class FieldParser:
         self.icbs = icbs
         self.ours = ours
         self.today = today
+        self._authorities: dict[str, str | FieldProblem] = {}
+        self._icbs: dict[str, str | FieldProblem] = {}
         self.parsers: dict[str, Callable[[str], Any]] = {
             "date_of_birth": lambda raw: parse_date_of_birth(raw, today=today),
             "nhs_number": self.nhs_number,
@@ -211,27 +224,44 @@ class FieldParser:
             raise FieldProblem(Flag.BAD_VALUE, str(exc)) from None
 
     def authority(self, raw: str) -> str:
-        try:
-            return self.authorities.resolve(raw).code
-        except AuthorityNotResolved as exc:
-            raise FieldProblem(Flag.AUTHORITY_UNRESOLVED, str(exc)) from None
+        # A list names a dozen councils 50,000 times: each wording is resolved once (the answer or the problem).
+        found = self._authorities.get(raw)
+        if found is None:
+            try:
+                found = self.authorities.resolve(raw).code
+            except AuthorityNotResolved as exc:
+                found = FieldProblem(Flag.AUTHORITY_UNRESOLVED, str(exc))
+            self._remember(self._authorities, raw, found)
+        if isinstance(found, FieldProblem):
+            raise FieldProblem(found.kind, str(found))
+        return found
 
     def icb(self, raw: str) -> str:
-        try:
-            return self.icbs.resolve(raw).gss_code
-        except LookupError as exc:
-            raise FieldProblem(Flag.AUTHORITY_UNRESOLVED, str(exc)) from None
+        found = self._icbs.get(raw)
+        if found is None:
+            try:
+                found = self.icbs.resolve(raw).gss_code
+            except LookupError as exc:
+                found = FieldProblem(Flag.AUTHORITY_UNRESOLVED, str(exc))
+            self._remember(self._icbs, raw, found)
+        if isinstance(found, FieldProblem):
+            raise FieldProblem(found.kind, str(found))
+        return found
+
+    @staticmethod
+    def _remember(cache: dict[str, Any], raw: str, found: Any) -> None:
+        if len(cache) < _CACHE_SIZE:  # a list of a different council in every row is not kept whole
+            cache[raw] = found
 
     def funding_word(self, raw: str) -> Funding | str:
         """A funding kind, or "council" when the sheet says only that a council pays (which one comes
         from the placing authority column; see `settle_funding`)."""
-        key = normalise(raw)
+        key = word_key(raw)
         if key in _FUNDING_WORDS:
             return _FUNDING_WORDS[key]
         try:  # "Funding: Kirklees" names the paying council itself
-            self.authorities.resolve(raw)
-            return "council:" + self.authorities.resolve(raw).code
-        except AuthorityNotResolved:
+            return "council:" + self.authority(raw)
+        except FieldProblem:
             pass
         choices = "LA/Council, Private/Self, DP, CHC, FNC, Joint, S117, Unknown, or a council's name"
         raise FieldProblem(Flag.BAD_VALUE, f"funding {raw!r} is not recognised; use {choices}")
@@ -265,10 +295,11 @@ class FieldParser:
 
 
 _ODD_SPACE = re.compile(r"\s{2,}|[\t\r\n\xa0]")
+_SPACES = re.compile(r"\s+")
 
 
 def clean_text(value: Any) -> str:
     text = "" if value is None else str(value)
     if _ODD_SPACE.search(text):
-        text = re.sub(r"\s+", " ", text)
+        text = _SPACES.sub(" ", text)
     return text.strip()

@@ -477,12 +477,13 @@ _KIND_ORDER = {K.COUNCIL: 0, K.CROSS_BORDER: 1, K.ICB: 2, K.CQC: 3, K.PERSON: 4}
 def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Authority,
                        authorities: AuthorityIndex, icbs: ICBIndex, now: datetime,
                        progress: Callable[[int, int], None] | None = None,
-                       geography: Geography | None = None) -> NotificationPlans:
+                       geography: Geography | None = None, person_letters: bool = True) -> NotificationPlans:
     """One plan per body to tell, each with only that body's people; CQC; a letter per affected person.
 
     `progress(done, total)` is told every few hundred people (a big roster takes seconds); it may raise
     to stop the planning, which has changed nothing. `geography` (council to ICB) decides whether an ICB
-    letter cites s.52(9); without it the letter states it as a condition."""
+    letter cites s.52(9); without it the letter states it as a condition. With `person_letters` False, the letters
+    to bodies only (the people's own letters are planned when they are wanted)."""
     roster = {person.id: person for person in people}
     covered: dict[str, list[CoveredPerson]] = {}
     held: list[HeldBack] = []
@@ -504,8 +505,8 @@ def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Au
                 recover=det.recover_from == ref))
         # Someone whose care at home was in another council's area is told which council that is: they
         # would otherwise hear from nobody until that council writes (brief rule 5).
-        if incident.classification in _PERSON_LETTER_FOR and person.facts.status is not PersonStatus.DECEASED \
-                and det.basis is not Basis.NONE_YET:
+        if person_letters and incident.classification in _PERSON_LETTER_FOR \
+                and person.facts.status is not PersonStatus.DECEASED and det.basis is not Basis.NONE_YET:
             persons.append(_person_plan(incident, person, now, authorities))
 
     if progress is not None:

@@ -410,10 +410,9 @@ def owed(store: Store, on: date, incident_id: int | None = None) -> list[Owed]:
 
 def unclaimed_pence(store: Store, incident_id: int) -> int:
     """Recoverable or chargeable shares in the ledger that no claim carries yet."""
-    claimed = store.costs.claimed(incident_id)
     # A share moved by a merge and its transfer cancel out: neither is owed, whatever became of the share.
-    return sum(a.amount_pence for line in store.costs.lines(incident_id) for a in line.allocations
-               if rules.drafts_a_claim(a.route) and a.id not in claimed and a.id not in moved_within(line))
+    # Summed by SQL: a line for everyone in a 50,000-person home is one line with 50,000 shares.
+    return store.costs.pages.unclaimed_pence(incident_id, [r.value for r in Route if rules.drafts_a_claim(r)])
 
 
 # --- ordinary-residence disputes (brief rule 22) --------------------------------------------------------------------

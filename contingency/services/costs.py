@@ -27,7 +27,13 @@ from contingency.rules.costs import CostRuleBroken, RouteChoice, format_pounds
 from contingency.rules.times import LONDON
 from contingency.services.errors import BadInput
 from contingency.store import Store
-from contingency.store.costs import ClaimedShare, NewAllocation
+from contingency.store.costs import (
+    ClaimedShare,
+    LedgerFilter,
+    LedgerTotals,
+    LineSummary,
+    NewAllocation,
+)
 from contingency.store.errors import NotFound
 
 ROUTE_ALIASES = {
@@ -331,8 +337,10 @@ class Ledger:
 
 def people_by_id(store: Store, incident_id: int, ids: Iterable[int]) -> dict[int, Person]:
     """The people a ledger names, including anyone since merged into another record."""
-    people = {p.id: p for p in store.people.all(incident_id)}
-    for person_id in set(ids) - set(people):
+    wanted = set(ids)
+    # A few people (a line's details, a page of shares) are read one by one; more, with the roster in one go.
+    people = {p.id: p for p in store.people.all(incident_id)} if len(wanted) > 200 else {}
+    for person_id in wanted - set(people):
         people[person_id] = store.people.get(person_id)
     return people
 
@@ -520,3 +528,83 @@ def move_merged_shares(store: Store, tx, plan: MergeTransfer, keep: Person, reas
         store.costs.add_allocations(tx, line_id=line_id, incident_id=keep.incident_id, allocations=transfers,
                                     reason=log_reason)
     return decision.id
+
+
+# --- a page of the ledger for a screen ---------------------------------------------------------------------------
+
+PAGE_ROWS = 200  # rows a screen holds; the status line says how many there are in all
+
+
+@dataclass(frozen=True)
+class LinePageRow:
+    summary: LineSummary
+    check: bool  # a share's route differs from what the person's determination gives now, unconfirmed
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    """What the costs section shows: the latest rows (at most PAGE_ROWS) and totals of everything that passes
+    the filter, summed by SQL, so painting costs the same at 50 people and 50,000."""
+
+    lines: tuple[LinePageRow, ...]  # by line (empty when by person)
+    shares: tuple[LedgerRow, ...]  # by person (empty when by line)
+    totals: LedgerTotals
+    people: tuple[tuple[int, str], ...]  # (id, name) of the first people with shares, for the person filter
+    people_count: int  # how many people have shares in all
+
+    @property
+    def shown(self) -> int:
+        return len(self.lines) or len(self.shares)
+
+
+def ledger_page(store: Store, incident_id: int, *, by_person: bool, person_id: int | None = None,
+                person_search: str = "", route: str | None = None, category: str | None = None,
+                limit: int = PAGE_ROWS, people_limit: int = PAGE_ROWS) -> LedgerPage:
+    store.incidents.get(incident_id)
+    wanted = LedgerFilter(incident_id, person_id=person_id, person_search=person_search,
+                          route=parse_route(route).value if route else None,
+                          category=parse_category(category).value if category else None)
+    pages = store.costs.pages
+    totals = pages.totals(wanted)
+    people, people_count = pages.people_with_shares(incident_id, people_limit)
+    if by_person:
+        rows = pages.shares(wanted, limit)
+        persons = {row.allocation.person_id: store.people.get(row.allocation.person_id)
+                   for row in rows}  # at most a page of them
+        moved: dict[int, set[int]] = {}
+        shares = []
+        for row in rows:
+            person = persons[row.allocation.person_id]
+            if row.line.id not in moved:
+                moved[row.line.id] = pages.moved_on_line(row.line.id)
+            shares.append(LedgerRow(line=row.line, allocation=row.allocation, person_name=row.person_name,
+                                    claimed=row.claimed, reversed_by=row.reversed_by,
+                                    route_now=route_now(row.allocation, row.line, person, store),
+                                    note=_share_note(row.allocation, person, moved[row.line.id])))
+        return LedgerPage(lines=(), shares=tuple(shares), totals=totals, people=tuple(people),
+                          people_count=people_count)
+    summaries = pages.lines(wanted, limit)
+    checked = _lines_to_check(store, [s.line.id for s in summaries])
+    return LedgerPage(lines=tuple(LinePageRow(s, s.line.id in checked) for s in summaries), shares=(),
+                      totals=totals, people=tuple(people), people_count=people_count)
+
+
+def _lines_to_check(store: Store, line_ids: list[int]) -> set[int]:
+    """Lines with a share whose route the person's determination would now give otherwise. The route rule
+    reads only the line's category, the share's marking and the person's determination, so it is asked once
+    for each distinct set of those (a handful), with one person standing for all who share it."""
+    people: dict[int, Person] = {}
+    flagged = set()
+    for line_id, category, route, recover_from, marked, person_id in store.costs.pages.route_groups(line_ids):
+        if line_id in flagged:
+            continue
+        person = people.get(person_id) or people.setdefault(person_id, store.people.get(person_id))
+        try:
+            now = rules.route_for(person, category=Category(category), authorities=store.authorities,
+                                  needs_not_arranged=marked)
+        except CostRuleBroken:
+            flagged.add(line_id)
+            continue
+        if (now.route.value, now.recover_from) != (route, recover_from):
+            flagged.add(line_id)
+    return flagged

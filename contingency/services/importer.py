@@ -32,7 +32,7 @@ from contingency.rules.columns import (
     mask_secret,
     provider_rating_reason,
 )
-from contingency.rules.normalise import FieldParser, FieldProblem, clean_text
+from contingency.rules.normalise import FieldParser, FieldProblem, clean_text, word_key
 from contingency.rules.words import plural
 from contingency.services.errors import BadInput
 from contingency.services.people import (
@@ -160,7 +160,11 @@ def import_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str
     The header row (and sheet) is found by how many headers it has that we know, unless given.
     A file past `limits` is refused whole while it is read, before the store's write lock is asked for."""
     table = _read(path, mapping or {}, sheet, header_row, limits)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    digest = digest.hexdigest()
     summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest, mapping=mapping or {},
                            progress=progress, cancelled=cancelled)
     if summary.rejected and write_rejects:
@@ -199,13 +203,18 @@ def _write_rejects(summary: ImportSummary, rejects: Path, headers: list[str]) ->
                                    f"'import_rejects'), but could not be written to {rejects}: {problem}")
 
 
+# People are determined and written this many at a time: memory stays flat however long the list is.
+CHUNK = 1000
+
+
 def import_table(store: Store, incident_id: int, table: Table, *, file_name: str, sha256: str,
                  mapping: dict[str, str], progress: Progress | None = None,
                  cancelled: CancelCheck | None = None) -> ImportSummary:
     context = context_for(store, incident_id)
     parser = field_parser(store)
     columns, ignored = _map_columns(table.headers, mapping)
-    summary = ImportSummary(file_name=file_name, data_rows=len(table.rows), blank_rows=table.blank_rows,
+    total = len(table.rows)
+    summary = ImportSummary(file_name=file_name, data_rows=total, blank_rows=table.blank_rows,
                             unmapped_headers=[h for i, h in enumerate(table.headers)
                                               if i not in columns and i not in ignored and h],
                             ignored_headers=[table.headers[i] for i in sorted(ignored)],
@@ -213,17 +222,16 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
                             sheet=table.sheet, above_header=[text for _n, text in table.above])
     secret_columns = _secret_columns(table.headers, columns, ignored)
     builder = _RowBuilder(parser, columns, table.headers, file_name, ignored)
-    new_people: dict[int, PersonFacts] = {}  # id -> facts, in file order
-    by_nhs: dict[str, int] = {}
+    reason = f"imported from {file_name}"
     with store.write(f"import of {file_name}") as tx:
         # Who is already on the roster is read under the write lock: the same list imported twice at once
         # must find the first import's people, not a roster read before they landed.
         on_roster = store.people.nhs_numbers(incident_id)
-        next_id = tx.next_id("people")
+        batch = _Batch(store, tx, context, incident_id, tx.next_id("people"), file_name)
         step = tick(progress, cancelled, message=f"stopped: nothing from {file_name} was imported")
         for done, (number, values) in enumerate(table.rows):
             if done % 200 == 0 and (progress or cancelled):
-                step(done, len(table.rows))
+                step(done, total)
             values = _storable(values)
             facts, reject = builder.build(number, values)
             if facts is None:
@@ -231,9 +239,7 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
                     mask_secret(clean_text(v)) if i in secret_columns else _plain(v) for i, v in enumerate(values)]})
                 continue
             if facts.nhs_number:
-                target = by_nhs.get(facts.nhs_number)
-                if target is not None:
-                    new_people[target] = fold_facts(new_people[target], facts, f"{file_name} row {number} (same NHS number)")
+                if batch.fold(facts.nhs_number, facts, f"{file_name} row {number} (same NHS number)"):
                     summary.merged += 1
                     continue
                 existing = store.people.get(on_roster[facts.nhs_number]) if facts.nhs_number in on_roster else None
@@ -244,19 +250,111 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
                                         action="merge")
                     summary.merged += 1
                     continue
-                by_nhs[facts.nhs_number] = next_id
-            new_people[next_id] = facts
-            next_id += 1
-        summary.imported = len(new_people)
-        rows = _with_determinations(store, context, incident_id, new_people)
-        store.people.insert_many(tx, rows, incident_id, reason=f"imported from {file_name}")
-        _flag_twins_already_on_roster(store, tx, context, incident_id, new_people, file_name)
-        for row in rows:
-            summary.flags.update(json.loads(row["flags"]))
+            batch.add(facts)
+        batch.finish()
+        summary.imported = batch.next_id - batch.first_id
+        summary.flags.update(store.people.flag_counts(batch.first_id, batch.next_id - 1))
         _record_import(tx, store, incident_id, summary, sha256)
+        store.people.log_imported(tx, incident_id, batch.first_id, batch.next_id - 1, import_id=summary.import_id,
+                                  file_name=file_name, reason=reason)
+        batch.flag_twins_already_on_roster()
     if summary.merged:
         summary.flags["merged-by-nhs-number"] = summary.merged
     return summary
+
+
+class _Batch:
+    """The new people of one import, written CHUNK at a time with ids in file order. What is kept for the
+    whole file is small: NHS number -> id, and (name, date of birth) -> first id, to find the same person
+    twice and suspected duplicates (same name and birth date, in the file or on the roster already).
+
+    A row already written may still change: a later row with its NHS number is folded into it, or a later
+    twin makes it a suspected duplicate. Those few are rewritten before the import's one log entry is made,
+    whose digest covers every row as it finally stands."""
+
+    def __init__(self, store: Store, tx: Any, context: RosterContext, incident_id: int, first_id: int,
+                 file_name: str):
+        self.store, self.tx, self.context, self.incident_id = store, tx, context, incident_id
+        self.first_id = self.next_id = first_id
+        self.file_name = file_name
+        self.pending: dict[int, PersonFacts] = {}
+        self.by_nhs: dict[str, int] = {}
+        self.twins: dict[tuple[str, str, str], int] = {}  # key -> first id with it; TWINS once there are two
+        self.on_roster = store.people.birth_keys(incident_id)
+        self.roster_twins: set[int] = set()  # people already on the roster with a twin in the file
+        self.amend: set[int] = set()  # new people written before a later row changed them
+
+    def fold(self, nhs_number: str, facts: PersonFacts, source: str) -> bool:
+        target = self.by_nhs.get(nhs_number)
+        if target is None:
+            return False
+        if target in self.pending:
+            self.pending[target] = fold_facts(self.pending[target], facts, source)
+        else:
+            person = self.store.people.get(target)  # written earlier in this transaction
+            folded = fold_facts(person.facts, facts, source)
+            self.store.people.amend_imported(self.tx, person_row(target, self.incident_id, folded,
+                                                                 person.determination))
+            self.amend.add(target)
+        return True
+
+    def add(self, facts: PersonFacts) -> None:
+        if facts.nhs_number:
+            self.by_nhs[facts.nhs_number] = self.next_id
+        self.pending[self.next_id] = facts
+        self.next_id += 1
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def _duplicate(self, person_id: int, facts: PersonFacts) -> bool:
+        if not facts.date_of_birth:
+            return False
+        key = _twin_key(facts)
+        self.roster_twins.update(self.on_roster.get(key, ()))
+        if facts.first_name or facts.last_name:
+            first = self.twins.get(key)
+            if first is None:
+                self.twins[key] = person_id
+            elif first != person_id:
+                if first != _TWINS:
+                    self.amend.add(first)  # written before its twin was seen
+                    self.twins[key] = _TWINS
+                return True
+            elif first == _TWINS:
+                return True
+        return key in self.on_roster
+
+    def flush(self) -> None:
+        rows = [person_row(person_id, self.incident_id, facts,
+                           self.context.determine(facts, duplicate=self._duplicate(person_id, facts)))
+                for person_id, facts in self.pending.items()]
+        self.store.people.insert_imported(self.tx, rows)
+        self.pending.clear()
+
+    def finish(self) -> None:
+        self.flush()
+        for person_id in sorted(self.amend):
+            person = self.store.people.get(person_id)
+            key = _twin_key(person.facts) if person.facts.date_of_birth else None
+            duplicate = key is not None and (key in self.on_roster or (
+                bool(person.facts.first_name or person.facts.last_name) and self.twins.get(key) not in (None, person_id)))
+            det = self.context.determine(person.facts, duplicate=duplicate)
+            if det != person.determination:
+                self.store.people.amend_imported(self.tx, person_row(person_id, self.incident_id, person.facts, det))
+
+    def flag_twins_already_on_roster(self) -> None:
+        """Someone already on the roster whose twin arrives in this file is a suspected duplicate too."""
+        for twin_id in sorted(self.roster_twins):
+            if twin_id >= self.first_id:
+                continue
+            twin = self.store.people.get(twin_id)
+            det = self.context.determine(twin.facts, duplicate=True)
+            if det != twin.determination:
+                self.store.people.update(self.tx, twin, twin.facts, det, action="redetermine",
+                                         reason=f"suspected duplicate of a person in {self.file_name}")
+
+
+_TWINS = -1
 
 
 def _read(path: Path, mapping: dict[str, str], sheet: str | None, header_row: int | None,
@@ -325,6 +423,7 @@ class _RowBuilder:
         self.headers = headers
         self.file_name = file_name
         self.ignored = ignored or set()
+        self._header_keys = [normalise(h) if h else "" for h in headers]
 
     def build(self, number: int, values: list[Any]) -> tuple[PersonFacts | None, str]:
         oversized = next((i for i, v in enumerate(values) if isinstance(v, str) and len(v) > CELL_LIMIT), None)
@@ -350,7 +449,7 @@ class _RowBuilder:
         data: dict[str, Any] = {}
         issues: list[DataIssue] = []
         for field_name, value in raw.items():
-            if field_name == "funding_body" and normalise(str(value)) in NOT_A_COUNCIL:
+            if field_name == "funding_body" and word_key(str(value)) in NOT_A_COUNCIL:
                 data.setdefault("arranged_by", clean_text(value))
                 continue
             try:
@@ -402,37 +501,8 @@ class _RowBuilder:
         named = sum(1 for h in self.headers if h)
         if not filled or len(filled) < min(2, named):
             return False
-        return all(i < len(self.headers) and self.headers[i]
-                   and normalise(str(v)) == normalise(self.headers[i]) for i, v in filled)
-
-
-def _with_determinations(store: Store, context: RosterContext, incident_id: int,
-                         people: dict[int, PersonFacts]) -> list[dict[str, Any]]:
-    # Same name and date of birth, within the file or against the roster: a suspected duplicate.
-    keys: Counter[tuple[str, str, str]] = Counter()
-    for facts in people.values():
-        if facts.date_of_birth and (facts.first_name or facts.last_name):
-            keys[_twin_key(facts)] += 1
-    existing = store.people.birth_keys(incident_id)
-    rows = []
-    for person_id, facts in people.items():
-        key = _twin_key(facts) if facts.date_of_birth else None
-        duplicate = key is not None and (keys[key] > 1 or key in existing)
-        rows.append(person_row(person_id, incident_id, facts, context.determine(facts, duplicate=duplicate)))
-    return rows
-
-
-def _flag_twins_already_on_roster(store: Store, tx: Any, context: RosterContext, incident_id: int,
-                                  people: dict[int, PersonFacts], file_name: str) -> None:
-    """Someone already on the roster whose twin arrives in this file is a suspected duplicate too."""
-    existing = store.people.birth_keys(incident_id, exclude=set(people))
-    for facts in people.values():
-        for twin_id in existing.get(_twin_key(facts), []) if facts.date_of_birth else []:
-            twin = store.people.get(twin_id)
-            det = context.determine(twin.facts, duplicate=True)
-            if det != twin.determination:
-                store.people.update(tx, twin, twin.facts, det, action="redetermine",
-                                    reason=f"suspected duplicate of a person in {file_name}")
+        keys = self._header_keys
+        return all(i < len(keys) and keys[i] and normalise(str(v)) == keys[i] for i, v in filled)
 
 
 def _twin_key(facts: PersonFacts) -> tuple[str, str, str]:

@@ -49,14 +49,16 @@ class Roster:
     people: dict[int, Person]
     plans: NotificationPlans
     by_ref: dict[str, NotificationPlan]
+    persons_planned: bool = True  # False: bodies only, and the register's letters to people are left as they are
 
     def plan(self, recipient_ref: str) -> NotificationPlan | None:
         return self.by_ref.get(recipient_ref)
 
 
 def roster(store: Store, incident_id: int, *, progress: Progress | None = None,
-           cancelled: CancelCheck | None = None) -> Roster:
-    """`progress` hears (people planned, people on the roster); `cancelled` is asked every few hundred."""
+           cancelled: CancelCheck | None = None, persons: bool = True) -> Roster:
+    """`progress` hears (people planned, people on the roster); `cancelled` is asked every few hundred.
+    With `persons` False, only the letters to bodies are planned (`Roster.persons_planned` says so)."""
     settings = require_settings(store)
     incident = store.incidents.get(incident_id)
     people = store.people.all(incident_id, provenance=False)
@@ -64,9 +66,9 @@ def roster(store: Store, incident_id: int, *, progress: Progress | None = None,
     plans = rules.plan_notifications(incident, people, ours=store.authorities.get(settings.authority_code),
                                      authorities=store.authorities, icbs=store.icbs, now=store.clock(),
                                      geography=store.geography.index,
-                                     progress=step if progress or cancelled else None)
+                                     progress=step if progress or cancelled else None, person_letters=persons)
     return Roster(incident=incident, people={p.id: p for p in people}, plans=plans,
-                  by_ref={plan.recipient_ref: plan for plan in plans.all})
+                  by_ref={plan.recipient_ref: plan for plan in plans.all}, persons_planned=persons)
 
 
 # --- keeping the register in step with the roster ---------------------------------------------------------
@@ -116,7 +118,10 @@ def sync(store: Store, incident_id: int, current: Roster | None = None, *, progr
 def _work(store: Store, incident_id: int, current: Roster
           ) -> list[tuple[str, NotificationPlan | None, Notification | None]]:
     plans = current.by_ref
-    existing = {n.recipient_ref: n for n in store.notifications.latest(incident_id)}
+    # Planned for bodies only: the letters to people are brought up to date when they are wanted (the
+    # register, the people's letters), not on every run of the bodies' letters (50,000 rows at 50,000 people).
+    existing = {n.recipient_ref: n
+                for n in store.notifications.latest(incident_id, bodies_only=not current.persons_planned)}
     work = [(ref, plans.get(ref), existing.get(ref)) for ref in [*plans, *(r for r in existing if r not in plans)]]
     return [item for item in work if _needs_change(item[1], item[2])]
 
@@ -232,7 +237,7 @@ def generate(store: Store, incident_id: int, out_dir: Path, *, formats: Iterable
         raise BadInput(f"cannot use {out_dir} for the letters: {exc.strerror}") from None
     if not out_dir.is_dir():
         raise BadInput(f"cannot use {out_dir} for the letters: it is a file, not a folder")
-    current = roster(store, incident_id, cancelled=cancelled)
+    current = roster(store, incident_id, cancelled=cancelled, persons=recipients is not None or include_people)
     sync(store, incident_id, current)
     if recipients is not None:
         targets = [find(store, incident_id, text) for text in recipients]
@@ -240,7 +245,7 @@ def generate(store: Store, incident_id: int, out_dir: Path, *, formats: Iterable
             if current.plan(notification.recipient_ref) is None:
                 raise BadInput(_vanished(notification))
     else:
-        targets = [n for n in store.notifications.latest(incident_id)
+        targets = [n for n in store.notifications.latest(incident_id, bodies_only=not include_people)
                    if current.plan(n.recipient_ref) is not None and n.status is not S.CLOSED
                    and (include_people or n.kind is not NotificationKind.PERSON)]
     people = sum(1 for n in targets if n.kind is NotificationKind.PERSON)

@@ -8,8 +8,11 @@ later get the per-person items that now fit them, with nothing to keep in step a
 
 from __future__ import annotations
 
+import os
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from contingency.engine.loader import load_playbooks, playbook_for
 from contingency.engine.models import Playbook, Problem, RecordKind
@@ -25,6 +28,7 @@ from contingency.engine.runs import (
     evidence_for,
 )
 from contingency.models import Incident, IncidentStatus
+from contingency.person import RAG
 from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
 from contingency.store import Store
@@ -60,7 +64,7 @@ def start_matching(store: Store, incident: Incident, reason: str, library: Libra
     that ended when the incident went to monitoring) carry over into the new run where the new
     playbook has a step with the same id.
     """
-    playbooks, _ = library or load_playbooks()
+    playbooks, _ = library or _library()
     wanted = playbook_for(playbooks, incident.classification)
     runs = store.playbooks.runs(incident.id)
     current = next((r for r in runs if r.status is RunStatus.ACTIVE), None)
@@ -84,11 +88,45 @@ def start_matching(store: Store, incident: Incident, reason: str, library: Libra
     return run
 
 
-def incident_playbook(store: Store, incident_id: int, *, now: datetime | None = None,
-                      library: Library | None = None) -> IncidentPlaybook:
+def _library() -> Library:
+    """The playbooks as their files are now: read again only when a file (or the council's folder) changes,
+    since the header and home ask on every paint."""
+    from contingency.engine.loader import ENV_FOLDER
+    from contingency.paths import resource_dir
+
+    folders = [os.environ.get(ENV_FOLDER, "")]
+    try:
+        folders.append(str(resource_dir("playbooks")))
+    except FileNotFoundError:
+        pass
+    key = []
+    for folder in folders:
+        path = Path(folder).expanduser() if folder else None
+        if path is not None and path.is_dir():
+            key += [(str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(path.glob("*.toml"))]
+        else:
+            key.append((folder, None, None))
+    if _LIBRARY.get("key") != key:
+        _LIBRARY.update(key=key, library=load_playbooks())
+    return _LIBRARY["library"]
+
+
+_LIBRARY: dict = {}
+
+
+@dataclass(frozen=True)
+class _Running:
+    incident: Incident
+    playbook: Playbook | None
+    run: Run | None
+    earlier: list[Run]
+    problems: list[Problem]
+    message: str
+
+
+def _running(store: Store, incident_id: int, library: Library | None) -> _Running:
     incident = store.incidents.get(incident_id)
-    playbooks, problems = library or load_playbooks()
-    now = now or store.clock()
+    playbooks, problems = library or _library()
     runs = store.playbooks.runs(incident_id)
     run = next((r for r in runs if r.status is RunStatus.ACTIVE), None)
     earlier = [r for r in runs if r is not run]
@@ -106,17 +144,68 @@ def incident_playbook(store: Store, incident_id: int, *, now: datetime | None = 
             message = f"no playbook serves {incident.classification.label} incidents"
         else:
             message = "not started yet: it starts when the first step is recorded"
+    return _Running(incident, playbook, run, earlier, problems, message)
+
+
+def incident_playbook(store: Store, incident_id: int, *, now: datetime | None = None,
+                      library: Library | None = None) -> IncidentPlaybook:
+    running = _running(store, incident_id, library)
+    now = now or store.clock()
     plan = None
-    if playbook is not None:
-        recorded = store.playbooks.items(run.id) if run else []
-        plan = build_plan(playbook, incident, store.playbooks.roster(incident_id), recorded, now)
-    return IncidentPlaybook(incident, playbook, run, plan, earlier, problems, message)
+    if running.playbook is not None:
+        recorded = store.playbooks.items(running.run.id) if running.run else []
+        plan = build_plan(running.playbook, running.incident, store.playbooks.roster(incident_id), recorded, now)
+    return IncidentPlaybook(running.incident, running.playbook, running.run, plan, running.earlier,
+                            running.problems, running.message)
+
+
+def next_due(store: Store, incident_id: int, *, now: datetime | None = None,
+             library: Library | None = None) -> PlanItem | None:
+    """What `incident_playbook(...).plan.next_due` is, without a plan item for every person (issue 12).
+
+    People with nothing recorded who look alike to every person filter are planned as one (a crowd's
+    stand-in), so the plan is a few hundred items however long the roster; if a stand-in's item is next,
+    the first real person of the crowds tied with it, in the roster's order, is named, as the whole plan would."""
+    now = now or store.clock()
+    # Nothing written since (by anyone: store.version sees other processes' commits) and the same playbook
+    # files: the same item. Only how late it is moves with the clock.
+    library = library or _library()
+    cache = _NEXT_DUE.setdefault(store, {})
+    version, (seen, seen_library, item) = store.version, cache.get(incident_id, (None, None, None))
+    if seen != version or seen_library is not library:
+        item = _next_due(store, incident_id, now, library)
+        cache[incident_id] = (version, library, item)
+    return replace(item, overdue_by=item.late_by(now)) if item is not None else None
+
+
+_NEXT_DUE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _next_due(store: Store, incident_id: int, now: datetime, library: Library | None) -> PlanItem | None:
+    running = _running(store, incident_id, library)
+    if running.playbook is None:
+        return None
+    recorded = store.playbooks.items(running.run.id) if running.run else []
+    recorded_ids = {item.person_id for item in recorded if item.person_id is not None}
+    singles, crowds = store.playbooks.crowds(incident_id, recorded_ids)
+    plan = build_plan(running.playbook, running.incident, singles + [c.like for c in crowds], recorded, now)
+    item = plan.next_due
+    if item is None or item.person is None or item.person.id > 0:
+        return item
+    wanted = attention_key(item)
+    tied = [i.person for i in plan.step_plan(item.step.id).items if i.is_open and attention_key(i) == wanted]
+    by_stand_in = {c.like.id: c for c in crowds}
+    first = store.playbooks.first_of(incident_id, [by_stand_in[p.id] for p in tied if p.id < 0], recorded_ids)
+    rank = {RAG.RED: 0, None: 1, RAG.AMBER: 2, RAG.GREEN: 3}
+    person = min([p for p in tied if p.id > 0] + ([first] if first else []),
+                 key=lambda p: (rank[p.rag], p.sort_name, p.id))
+    return replace(item, person=person)
 
 
 def whats_next(store: Store, *, hours: float = 12, now: datetime | None = None
                ) -> tuple[list[tuple[Incident, PlanItem]], list[Problem]]:
     """Across every incident still open: what is overdue or due within `hours`, most urgent first."""
-    library = load_playbooks()
+    library = _library()
     now = now or store.clock()
     found = []
     for incident in store.incidents.list():
@@ -132,15 +221,15 @@ def whats_next(store: Store, *, hours: float = 12, now: datetime | None = None
 def incidents_by_overdue(store: Store, *, now: datetime | None = None) -> list[tuple[Incident, timedelta | None]]:
     """Every incident with how overdue its longest-overdue step is, the most overdue first. The rest keep
     the store's order (live before closed, the most recent first), so nothing overdue sits below them."""
-    library = load_playbooks()
+    library = _library()
     now = now or store.clock()
     ranked: list[tuple[Incident, timedelta | None]] = []
     for incident in store.incidents.list():
         late = None
         if incident.status is not IncidentStatus.CLOSED:
-            plan = incident_playbook(store, incident.id, now=now, library=library).plan
-            if plan is not None:
-                late = max((d for item in plan.open_items if (d := item.late_by(now)) is not None), default=None)
+            # The longest-overdue open item is the one due first: the plan's next item.
+            item = next_due(store, incident.id, now=now, library=library)
+            late = item.late_by(now) if item is not None else None
         ranked.append((incident, late))
     ranked.sort(key=lambda pair: -pair[1].total_seconds() if pair[1] else 0.0)  # stable: ties keep the store's order
     return ranked

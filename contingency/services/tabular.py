@@ -11,9 +11,11 @@ import csv
 import io
 import itertools
 import os
+import pickle
+import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -57,10 +59,59 @@ class Limits:
                 raise BadInput(f"{option} {value}: give a whole number from 1")
 
 
+class Spooled:
+    """Rows read once and kept in a private temporary file (owner-only, unlinked as it is made), in
+    batches: as many passes as wanted (len, for, and a preview's second look), at flat memory."""
+
+    BATCH = 1000
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="contingency-rows-")
+        self._batch: list[Any] = []
+        self._count = 0
+
+    def append(self, item: Any) -> None:
+        self._batch.append(item)
+        self._count += 1
+        if len(self._batch) >= self.BATCH:
+            self._write()
+
+    def _write(self) -> None:
+        if self._batch:
+            self._file.seek(0, os.SEEK_END)
+            pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batch = []
+
+    def done(self) -> None:
+        self._write()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Any]:
+        self._write()
+        position, end = 0, self._file.seek(0, os.SEEK_END)
+        while position < end:
+            self._file.seek(position)
+            batch = pickle.load(self._file)  # noqa: S301 - our own file, written just above
+            position = self._file.tell()
+            yield from batch
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            index += self._count
+        for number, item in enumerate(self):
+            if number == index:
+                return item
+        raise IndexError(index)
+
+
 @dataclass(frozen=True)
 class Table:
     headers: list[str]
-    rows: list[tuple[int, list[Any]]]  # (row number in the file, values); blank rows already left out
+    # (row number in the file, values); blank rows already left out. A list, or the rows of a file as read
+    # (Spooled): either way len() and as many passes as wanted.
+    rows: Any
     blank_rows: int
     encoding: str
     header_row: int = 1  # row number in the file (or sheet) of the headers
@@ -120,24 +171,45 @@ def _read_csv(data: bytes, header_row: int | None, score: Score, limits: Limits,
     # The limit is lifted for the read, so one oversized cell costs its row (see CELL_LIMIT), not the file.
     limit = csv.field_size_limit(max(CELL_LIMIT, len(text) + 1))
     try:
-        rows = _capped(enumerate(reader, start=1), limits, name, count_rest=True)
+        return _collect(_capped_rows(enumerate(reader, start=1), limits, name, count_rest=True), None, header_row,
+                        score, encoding)
     except csv.Error as exc:  # e.g. a NUL byte on an old Python: the file, not one row, is unreadable
         raise BadInput(f"the file could not be read as CSV ({exc}); save it again from Excel as CSV") from None
     finally:
         csv.field_size_limit(limit)
-    sheet = _Sheet(None, rows)
-    index = _header_index(sheet, header_row, score, required=True)
-    return _split(sheet, index, encoding, given=header_row is not None)
+
+
+def _collect(rows: Iterator[tuple[int, list[Any]]], sheet_name: str | None, header_row: int | None, score: Score,
+             encoding: str) -> Table:
+    """One pass over the rows: the top is kept to find the header row, the people after it are spooled to a
+    private temporary file (`Spooled`), so a list of any length is never held in memory whole."""
+    head: list[tuple[int, list[Any]]] = []
+    filled = 0
+    for number, row in rows:
+        head.append((number, row))
+        if header_row is not None:
+            if number >= header_row:
+                break
+        elif not _blank(row):
+            filled += 1
+            if filled >= SCAN_ROWS:
+                break
+    index = _header_index(_Sheet(sheet_name, head), header_row, score, required=True)
+    return _split(_Sheet(sheet_name, head), index, encoding, given=header_row is not None, rest=rows)
 
 
 def _capped(rows: Iterator[tuple[int, list[Any]]], limits: Limits, name: str, *,
             count_rest: bool = False) -> list[tuple[int, list[Any]]]:
+    return list(_capped_rows(rows, limits, name, count_rest=count_rest))
+
+
+def _capped_rows(rows: Iterator[tuple[int, list[Any]]], limits: Limits, name: str, *,
+                 count_rest: bool = False) -> Iterator[tuple[int, list[Any]]]:
     """The rows up to the row limit, each within the column limit; a list that goes on is refused whole.
     Blank rows past the limit are let go: a sheet's formatting often runs on below its list."""
-    kept: list[tuple[int, list[Any]]] = []
     for number, row in rows:
         if number <= limits.rows:
-            kept.append((number, _within_columns(row, number, limits, name)))
+            yield number, _within_columns(row, number, limits, name)
         elif not _blank(row):
             if count_rest:  # a CSV is in memory already, so its length can be told; a workbook is not read on
                 last = max((n for n, rest in rows if not _blank(rest)), default=number)
@@ -147,7 +219,6 @@ def _capped(rows: Iterator[tuple[int, list[Any]]], limits: Limits, name: str, *,
             raise BadInput(f"{name} has more than {limits.rows:,} rows (row {number:,} is not blank), more than "
                            "the limit; nothing was imported. If the list really is that long, "
                            "'people import --max-rows N' reads it")
-    return kept
 
 
 def _within_columns(row: list[Any], number: int, limits: Limits, name: str) -> list[Any]:
@@ -264,9 +335,8 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int | None, score: Sco
         worksheet = book[name]
         label = f"sheet {name!r} of {path.name}"
         _check_dimension(worksheet, limits, label)
-        chosen = _Sheet(name, _capped(iter(_sheet_rows(worksheet, limits)), limits, label))
-        index = _header_index(chosen, header_row, score, required=True)
-        table = _split(chosen, index, "xlsx", given=header_row is not None)
+        table = _collect(_capped_rows(iter(_sheet_rows(worksheet, limits)), limits, label), name, header_row, score,
+                         "xlsx")
         if sheet is None:  # the sheet was chosen for the officer: say which others there were
             table.other_sheets.extend(n for n in book.sheetnames if n != name)
         return table
@@ -296,20 +366,22 @@ def _blank(row: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
-def _split(sheet: _Sheet, index: int | None, encoding: str, *, given: bool) -> Table:
+def _split(sheet: _Sheet, index: int | None, encoding: str, *, given: bool,
+           rest: Iterable[tuple[int, list[Any]]] = ()) -> Table:
     if index is None:
         raise BadInput("the file is empty: it has no header row")
     number, header_cells = sheet.rows[index]
     headers = ["" if h is None else str(h).strip() for h in header_cells]
     above = [(n, " | ".join(str(v).strip() for v in row if v is not None and str(v).strip()))
              for n, row in sheet.rows[:index] if not _blank(row)]
-    rows: list[tuple[int, list[Any]]] = []
+    rows = Spooled()
     blanks = 0
-    for row_number, row in sheet.rows[index + 1:]:
+    for row_number, row in itertools.chain(sheet.rows[index + 1:], rest):
         if _blank(row):
             blanks += 1
             continue
         rows.append((row_number, list(row)))
+    rows.done()
     chosen_by = "given" if given else ("first" if not above else "best")
     return Table(headers=headers, rows=rows, blank_rows=blanks, encoding=encoding, header_row=number,
                  sheet=sheet.name, chosen_by=chosen_by, above=above)

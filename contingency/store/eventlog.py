@@ -6,6 +6,12 @@ deleting, inserting or reordering any row outside the app breaks the chain at th
 
 Entries are written only by `Tx` in the same transaction as the change they record.
 
+A bulk import is one entry (action BULK_CREATE) naming the range of ids it inserted and a digest over
+those rows as they stood when it was written (`bulk_digest`). `verify` recomputes the digest: from the row
+itself while nothing later was logged for it, else from the `before` image of the first later entry for
+it (the row as imported, as the app read it when it changed it). A row edited, deleted or added in the
+range outside the app changes the digest, whether or not it was edited in the app since.
+
 A chain cannot see its own tail cut off, a forged entry appended with fresh hashes, or the whole file
 swapped for an older copy: each of those leaves a chain that is whole. An anchor written down outside
 the file (N:HASH, printed in the footer of every letter and claim document) catches them: `verify`
@@ -43,6 +49,24 @@ ENTITY_TABLES: dict[str, tuple[str, str]] = {
     "claim-payment": ("claim_payments", "id"),
     "claim-event": ("claim_events", "id"),
     "or-dispute": ("or_disputes", "id"),
+    "handover-pack": ("handover_packs", "id"),  # shift handover packs (db/0016)
+    # The welfare call-round (db/0014).
+    "callround-call": ("callround_calls", "id"),
+    "callround-cover": ("callround_covers", "id"),
+    # Placements and moves (db/0015).
+    "vacancy": ("vacancies", "id"),
+    "vacancy-import": ("vacancy_imports", "id"),
+    "vacancy-import-reject": ("vacancy_import_rejects", "id"),
+    "placement-person": ("placement_people", "person_id"),
+    "move": ("moves", "id"),
+    "move-item": ("move_items", "id"),
+    # A tabletop exercise in play (db/0018, db/0019).
+    "exercise-clock": ("exercise_clock", "id"),
+    "exercise-run": ("exercise_runs", "id"),
+    "exercise-inject": ("exercise_deliveries", "inject_id"),
+    "exercise-mark": ("exercise_marks", "id"),
+    "exercise-debrief": ("exercise_debrief", "id"),
+    "exercise-improvement": ("exercise_improvements", "id"),
 }
 
 
@@ -67,6 +91,64 @@ def redact(entity: str, before: Any, after: Any) -> tuple[Any, Any]:
         if isinstance(new, dict) and name in new:
             new[name] = (SECRET_CHANGED if was and was != now else SECRET_HELD) if now else None
     return old, new
+
+
+# One entry for a whole import's rows: after = {"first_id", "last_id", "count", "digest", ...}.
+BULK_CREATE = "bulk-create"
+
+
+def _redacted_image(entity: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as a log image holds it: a secret only as held or not (never a hash of it: a 4-digit code's
+    hash is its code)."""
+    secrets = SECRET_FIELDS.get(entity, ())
+    if not secrets:
+        return row
+    image = dict(row)
+    for name in secrets:
+        if name in image:
+            image[name] = SECRET_HELD if image[name] else None
+    return image
+
+
+def _feed(digest: Any, key: int, image: dict[str, Any] | None) -> None:
+    # Empty values are left out, as a column added by a later migration is NULL (see _differs). The image
+    # holds its own id; a missing row is fed as its id alone.
+    if image is None:
+        text = f'["missing",{key}]'
+    else:
+        text = json.dumps({k: v for k, v in image.items() if v is not None}, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False, default=str)
+    digest.update(text.encode("utf-8", "surrogatepass"))
+
+
+def bulk_digest(conn: sqlite3.Connection, entity: str, first: int, last: int,
+                as_imported: dict[int, str | None] | None = None) -> str:
+    """SHA-256 over the rows with ids first..last in id order, each as its (redacted) image. `as_imported`
+    gives, for rows changed since, the image they had before their first logged change (JSON)."""
+    table, pk = ENTITY_TABLES[entity]
+    as_imported = as_imported or {}
+    digest = hashlib.sha256()
+    cursor = conn.execute(f"SELECT * FROM {table} WHERE {pk} BETWEEN ? AND ? ORDER BY {pk}",  # noqa: S608
+                          [first, last])
+    columns = [d[0] for d in cursor.description]
+    expected = first
+
+    def earlier(key: int) -> dict[str, Any] | None:
+        text = as_imported[key]
+        return json.loads(text) if text else None
+
+    for values in cursor:
+        row = dict(zip(columns, values))
+        key = row[pk]
+        if not isinstance(key, int):
+            continue  # a text id in an integer range cannot be the app's; the missing id is fed below
+        for gap in range(expected, key):
+            _feed(digest, gap, earlier(gap) if gap in as_imported else None)
+        _feed(digest, key, earlier(key) if key in as_imported else _redacted_image(entity, row))
+        expected = key + 1
+    for gap in range(expected, last + 1):
+        _feed(digest, gap, earlier(gap) if gap in as_imported else None)
+    return digest.hexdigest()
 
 
 def to_json(value: Any) -> str | None:
@@ -187,7 +269,9 @@ def verify(conn: sqlite3.Connection, anchor: Anchor | None = None) -> Verificati
         " prev_hash, hash FROM event_log ORDER BY seq"
     )
     columns = [d[0] for d in cursor.description]
-    latest: dict[tuple[str, str], str | None] = {}
+    latest: dict[tuple[str, str], Any] = {}
+    bulks: list[tuple[int, str, int, int, str]] = []  # (seq, entity, first id, last id, digest)
+    as_imported: dict[tuple[str, str], str | None] = {}  # a bulk row's image before its first later change
     for values in cursor:
         row = dict(zip(columns, values))
         seq = row["seq"]
@@ -202,7 +286,16 @@ def verify(conn: sqlite3.Connection, anchor: Anchor | None = None) -> Verificati
         if anchor is not None and seq == anchor.seq and not row["hash"].startswith(anchor.prefix):
             return _broken(count, prev_hash, seq, f"entry {seq} has hash {row['hash'][:len(anchor.prefix)]}, not "
                            f"{anchor.prefix}: the log was rewritten or replaced since {anchor} was written down")
-        latest[(row["entity"], row["entity_id"])] = row["after"]
+        if row["action"] == BULK_CREATE:
+            bulk = json.loads(row["after"])
+            bulks.append((seq, row["entity"], bulk["first_id"], bulk["last_id"], bulk["digest"]))
+            for key in range(bulk["first_id"], bulk["last_id"] + 1):
+                latest[(row["entity"], str(key))] = _BULK
+        else:
+            key = (row["entity"], row["entity_id"])
+            if latest.get(key) is _BULK:
+                as_imported[key] = row["before"]
+            latest[key] = row["after"]
         if row["entity"] == "reference":
             reference = json.loads(row["after"])["sha256"]
         prev_hash, expected_seq, count = row["hash"], expected_seq + 1, count + 1
@@ -212,6 +305,13 @@ def verify(conn: sqlite3.Connection, anchor: Anchor | None = None) -> Verificati
     if reference is not None and reference != reference_digest(conn):
         return Verification(False, count, prev_hash, "the reference data (authorities, ICBs, postcode sectors) was "
                             "changed outside the app: notifications and claims would go to the wrong bodies")
+    for seq, entity, first, last, digest in bulks:
+        changed = {int(key): before for (kind, key), before in as_imported.items()
+                   if kind == entity and first <= int(key) <= last}
+        if bulk_digest(conn, entity, first, last, changed) != digest:
+            return Verification(False, count, prev_hash, f"the {entity} records {first} to {last}, imported in entry "
+                                f"{seq}, no longer match the digest logged for them: one was changed, deleted or "
+                                "added outside the app")
     drift = _first_drift(conn, latest)
     if drift:
         return Verification(False, count, prev_hash, drift)
@@ -238,7 +338,11 @@ def _broken(count: int, head: str, seq: int, problem: str) -> Verification:
     return Verification(False, count, head, problem, seq)
 
 
-def _first_drift(conn: sqlite3.Connection, latest: dict[tuple[str, str], str | None]) -> str:
+# Stands in `latest` for a row whose last logged state is a bulk entry's digest, checked in `verify`.
+_BULK = object()
+
+
+def _first_drift(conn: sqlite3.Connection, latest: dict[tuple[str, str], Any]) -> str:
     for entity, (table, pk) in ENTITY_TABLES.items():
         cursor = conn.execute(f"SELECT * FROM {table} ORDER BY {pk}")  # noqa: S608 - names are ours
         columns = [d[0] for d in cursor.description]
@@ -248,12 +352,14 @@ def _first_drift(conn: sqlite3.Connection, latest: dict[tuple[str, str], str | N
             key = (entity, str(row[pk]))
             seen.add(key)
             logged = latest.get(key)
+            if logged is _BULK:
+                continue
             if logged is None:
                 return f"{entity} {row[pk]} has no entry in the event log: it was written outside the app"
             if _differs(json.loads(logged), row, SECRET_FIELDS.get(entity, ())):
                 return f"{entity} {row[pk]} differs from its last logged state: it was changed outside the app"
         for (kind, entity_id), after in latest.items():
-            if kind == entity and after is not None and (kind, entity_id) not in seen:
+            if kind == entity and after is not None and after is not _BULK and (kind, entity_id) not in seen:
                 return f"{entity} {entity_id} is in the event log but missing: it was deleted outside the app"
     return ""
 

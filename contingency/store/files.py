@@ -24,6 +24,22 @@ def ensure_private_dir(folder: Path) -> None:
         os.chmod(created, OWNER_DIR)
 
 
+def open_to_others(folder: Path) -> bool:
+    """Whether other users of this computer can list or enter `folder` (the officer's own, chosen for output).
+    Files written there are still 0600, but their names show; the app never changes the mode of a folder it
+    did not make, so the officer is told instead."""
+    try:
+        return bool(folder.stat().st_mode & 0o077)
+    except OSError:
+        return False
+
+
+def open_folder_warning(folder: Path) -> str:
+    return (f"note: other users of this computer can list {folder}; the files written there are yours only "
+            f"(0600), but their names show. To keep those private too, use a folder only you can open "
+            f"(chmod 700 {folder}).")
+
+
 def create_private_file(path: Path) -> None:
     """Create an empty file readable by its owner only, before SQLite ever touches it."""
     ensure_private_dir(path.parent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -11,13 +12,33 @@ if TYPE_CHECKING:
     from contingency.store.store import Store
 
 
+# Per store file, for the life of the process: a worker thread opens its own Store on the same file, and
+# 13,000 postcode sectors read again for each would cost more than the work it was sent to do.
+_INDEXES: dict[str, Geography] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
 class GeographyRepo:
     def __init__(self, store: Store):
         self.store = store
 
     @cached_property
     def index(self) -> Geography:
-        """Reference data changes only with a migration, so one read serves the store's life."""
+        """Reference data changes only with a migration (and only from the package's own files), so one
+        read serves every Store on this file for the life of the process."""
+        key = str(self.store.path.resolve()) if self.store.path is not None else None
+        if key is not None:
+            with _INDEXES_LOCK:
+                found = _INDEXES.get(key)
+            if found is not None:
+                return found
+        index = self._read()
+        if key is not None:
+            with _INDEXES_LOCK:
+                _INDEXES.setdefault(key, index)
+        return index
+
+    def _read(self) -> Geography:
         db = self.store.db
         sectors = (
             SectorShare(sector=row["sector"], la_gss_code=row["la_gss_code"], la_name=row["la_name"],

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from contingency.models import LogEntry
 from contingency.rules.times import from_utc_iso
+from contingency.store.eventlog import BULK_CREATE
 
 if TYPE_CHECKING:
     from contingency.store.store import Store
@@ -23,10 +24,16 @@ class LogRepo:
         return [_entry(row) for row in rows]
 
     def for_entity(self, entity: str, entity_id: str | int) -> list[LogEntry]:
-        rows = self.store.db.query(
+        """Its own entries, and the bulk entry of the import that created it (one entry for many rows)."""
+        rows = list(self.store.db.query(
             "SELECT * FROM event_log WHERE entity = ? AND entity_id = ? ORDER BY seq", [entity, str(entity_id)]
-        )
-        return [_entry(row) for row in rows]
+        ))
+        if isinstance(entity_id, int) or str(entity_id).isdigit():
+            key = int(entity_id)
+            rows += self.store.db.query(
+                "SELECT * FROM event_log WHERE entity = ? AND action = ? AND json_extract(after, '$.first_id') <= ?"
+                " AND json_extract(after, '$.last_id') >= ?", [entity, BULK_CREATE, key, key])
+        return [_entry(row) for row in sorted(rows, key=lambda row: row["seq"])]
 
     def count(self) -> int:
         return self.store.conn.execute("SELECT count(*) FROM event_log").fetchone()[0]

@@ -123,10 +123,12 @@ class NotificationRepo:
                                        [reference.strip()]), None)
         return _notification(row) if row else None
 
-    def latest(self, incident_id: int) -> list[Notification]:
-        """The current version for each recipient of an incident, in the order they were first planned."""
+    def latest(self, incident_id: int, *, bodies_only: bool = False) -> list[Notification]:
+        """The current version for each recipient of an incident, in the order they were first planned
+        (with `bodies_only`, leaving out the letters to people)."""
+        bodies = " AND kind != 'person'" if bodies_only else ""
         rows = self.store.db.query(
-            f"SELECT * FROM notifications n WHERE incident_id = ? AND {_LATEST} ORDER BY id", [incident_id])  # noqa: S608
+            f"SELECT * FROM notifications n WHERE incident_id = ?{bodies} AND {_LATEST} ORDER BY id", [incident_id])  # noqa: S608
         return [_notification(row) for row in rows]
 
     def listing(self, incident_id: int, person_rows: int) -> tuple[list[Notification], list[Notification], int]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from contingency.person import DataIssue, Determination, Person, PersonFacts, Source
 from contingency.store.errors import NotFound
+from contingency.store.eventlog import BULK_CREATE, bulk_digest
 
 if TYPE_CHECKING:
     from contingency.store.store import Store
@@ -20,7 +22,7 @@ _BOOLS = ("fnc", "capacity_concern", "advocate_needed", "immigration_question", 
 FACT_COLUMNS = tuple(PersonFacts.model_fields)
 # Text columns added by a later migration (db/0010) are NULL when empty, so records logged before it still
 # match their last after-image (contingency.store.eventlog._differs).
-_NULL_WHEN_EMPTY = ("key_safe_code", "gp_practice")
+_NULL_WHEN_EMPTY = ("key_safe_code", "gp_practice", "visit_times")
 # A flag added by a later migration (db/0012): 1 when set, NULL (not 0) when not, for the same reason.
 _NULL_WHEN_FALSE = ("nursing_arranged_urgently",)
 # The log entity of a key-safe code shown to an officer: who, when and whose door, never the code. Its own
@@ -186,6 +188,42 @@ class PeopleRepo:
 
     def insert_many(self, tx: Tx, rows: list[dict[str, Any]], incident_id: int, reason: str | None) -> None:
         tx.insert_many("person", "people", rows, incident_id=incident_id, reason=reason)
+
+    # An import writes its people in chunks without an entry each, then logs them all in ONE entry whose
+    # digest covers every row as it then stands (`log_imported`); `log verify` recomputes it (store.eventlog).
+
+    def insert_imported(self, tx: Tx, rows: list[dict[str, Any]]) -> None:
+        """Complete rows (ids given), to be covered by this import's `log_imported` in the same transaction."""
+        if rows:
+            columns = list(rows[0])
+            tx.conn.executemany(
+                f"INSERT INTO people ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",  # noqa: S608
+                [[row[c] for c in columns] for row in rows])
+
+    def amend_imported(self, tx: Tx, row: dict[str, Any]) -> None:
+        """Rewrite a row inserted by this same import, before its `log_imported`: the digest covers the row
+        as it finally stands, so the amendment is part of what the import logs (a later row folded into it,
+        a twin found further down the file)."""
+        columns = [c for c in row if c != "id"]
+        tx.conn.execute(f"UPDATE people SET {', '.join(c + ' = ?' for c in columns)} WHERE id = ?",  # noqa: S608
+                        [*(row[c] for c in columns), row["id"]])
+
+    def log_imported(self, tx: Tx, incident_id: int, first_id: int, last_id: int, *, import_id: int | None,
+                     file_name: str, reason: str | None) -> None:
+        """One log entry for people first_id..last_id, inserted by this transaction's import."""
+        if last_id < first_id:
+            return
+        digest = bulk_digest(tx.conn, "person", first_id, last_id)
+        tx.record("person", f"{first_id}..{last_id}", BULK_CREATE, incident_id=incident_id, reason=reason, after={
+            "first_id": first_id, "last_id": last_id, "count": last_id - first_id + 1, "digest": digest,
+            "import_id": import_id, "file": file_name})
+
+    def flag_counts(self, first_id: int, last_id: int) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for (flags,) in self.store.conn.execute("SELECT flags FROM people WHERE id BETWEEN ? AND ?",
+                                                [first_id, last_id]):
+            counts.update(json.loads(flags))
+        return counts
 
     def update(self, tx: Tx, person: Person, facts: PersonFacts, det: Determination, *,
                reason: str | None = None, action: str = "update") -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contingency.engine.plan import Someone
@@ -36,24 +37,91 @@ def _display_name(first: str, last: str, ref: str, nhs: str | None) -> str:
     return name or (f"ref {ref}" if ref else f"NHS {nhs}")
 
 
+_SOMEONE = ("SELECT id, first_name, last_name, provider_ref, nhs_number, rag, status, basis, funding, fnc, flags,"
+            " capacity_concern, advocate_needed FROM people")
+# The columns a person filter tests (engine.plan.person_matches): people alike in all of them are alike to a plan.
+# In the order of the people_summary index (db/0017), so grouping by them reads that index alone.
+CROWD_COLUMNS = ("rag", "status", "basis", "funding", "fnc", "capacity_concern", "advocate_needed", "flags")
+# Names that Python and SQLite put in the same order: SQLite folds the case of ASCII letters only.
+_PLAIN_NAMES = "first_name NOT GLOB '*[^ -~]*' AND last_name NOT GLOB '*[^ -~]*'"
+_ROSTER_ORDER = ("CASE rag WHEN 'RED' THEN 0 WHEN 'AMBER' THEN 2 WHEN 'GREEN' THEN 3 ELSE 1 END,"
+                 " last_name COLLATE NOCASE, first_name COLLATE NOCASE, id")
+
+
+def _someone(row: tuple) -> Someone:
+    (person_id, first, last, ref, nhs, rag, status, basis, funding, fnc, flags, capacity, advocate) = row
+    return Someone(
+        id=person_id, name=_display_name(first, last, ref, nhs), sort_name=(last.lower(), first.lower()),
+        rag=RAG(rag) if rag else None, status=PersonStatus(status), basis=Basis(basis), funding=Funding(funding),
+        fnc=bool(fnc), flags=frozenset(Flag(f) for f in json.loads(flags)), capacity_concern=bool(capacity),
+        advocate_needed=bool(advocate))
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """Live people with nothing recorded in the run who share every column a person filter tests: to a plan
+    they are alike, so one stands for all of them. `like` has their columns and an id below zero."""
+
+    like: Someone
+    columns: tuple  # the raw values of CROWD_COLUMNS, to find the real people again
+    count: int
+
+
 class PlaybookRepo:
     def __init__(self, store: Store):
         self.store = store
 
+    def crowds(self, incident_id: int, recorded_ids: set[int]) -> tuple[list[Someone], list[Crowd]]:
+        """The roster in the few rows a plan's next step needs (issue 12), instead of every person.
+
+        Returned: each person who is not alike to others in the plan's eyes, namely people with something
+        recorded in the run (`recorded_ids`) and records merged away (the plan counts those too), in full;
+        and everyone else as crowds, one stand-in each. A plan made from these has the same steps, the same
+        states and the same due times as one from the whole roster; only which person of a crowd is named
+        is left to `first_of`."""
+        conn = self.store.conn
+        singles = [_someone(row) for row in conn.execute(
+            f"{_SOMEONE} WHERE incident_id = ? AND merged_into IS NOT NULL", [incident_id])]
+        if recorded_ids:
+            singles += [_someone(row) for row in conn.execute(
+                f"{_SOMEONE} WHERE incident_id = ? AND merged_into IS NULL"
+                " AND id IN (SELECT value FROM json_each(?))", [incident_id, json.dumps(sorted(recorded_ids))])]
+        columns = ", ".join(CROWD_COLUMNS)
+        rows = conn.execute(
+            f"SELECT {columns}, count(*) FROM people WHERE incident_id = ? AND merged_into IS NULL"
+            " AND id NOT IN (SELECT value FROM json_each(?)) GROUP BY " + columns,
+            [incident_id, json.dumps(sorted(recorded_ids))])
+        crowds = []
+        for n, (rag, status, basis, funding, fnc, capacity, advocate, flags, count) in enumerate(rows, 1):
+            like = _someone((-n, "", "", "", None, rag, status, basis, funding, fnc, flags, capacity, advocate))
+            crowds.append(Crowd(like, (rag, status, basis, funding, fnc, capacity, advocate, flags), count))
+        return singles, crowds
+
+    def first_of(self, incident_id: int, crowds: list[Crowd], recorded_ids: set[int]) -> Someone | None:
+        """The first person of these crowds in the roster's order (RAG, then last and first name, then id),
+        exactly as engine.plan orders people: found on the roster index, walking it only until one fits."""
+        if not crowds:
+            return None
+        marks = ", ".join(["(" + ", ".join("?" * len(CROWD_COLUMNS)) + ")"] * len(crowds))
+        alike = (f"({', '.join(CROWD_COLUMNS)}) IN (VALUES {marks})"
+                 " AND id NOT IN (SELECT value FROM json_each(?))")
+        params = [incident_id, *(value for crowd in crowds for value in crowd.columns),
+                  json.dumps(sorted(recorded_ids))]
+        conn = self.store.conn
+        found = [_someone(row) for row in conn.execute(
+            f"{_SOMEONE} WHERE incident_id = ? AND merged_into IS NULL AND {alike} AND {_PLAIN_NAMES}"
+            f" ORDER BY {_ROSTER_ORDER} LIMIT 1", params)]
+        # Letters beyond ASCII fold differently in SQLite, so those few names are put in order here.
+        found += [_someone(row) for row in conn.execute(
+            f"{_SOMEONE} WHERE incident_id = ? AND merged_into IS NULL AND {alike}"
+            f" AND NOT ({_PLAIN_NAMES})", params)]
+        rank = {RAG.RED: 0, None: 1, RAG.AMBER: 2, RAG.GREEN: 3}
+        return min(found, key=lambda p: (rank[p.rag], p.sort_name, p.id), default=None)
+
     def roster(self, incident_id: int) -> list[Someone]:
         """The few columns of each person a plan tests, without building whole person records."""
-        rows = self.store.conn.execute(
-            "SELECT id, first_name, last_name, provider_ref, nhs_number, rag, status, basis, funding, fnc, flags,"
-            " capacity_concern, advocate_needed FROM people WHERE incident_id = ?", [incident_id])
-        people = []
-        for (person_id, first, last, ref, nhs, rag, status, basis, funding, fnc, flags, capacity,
-             advocate) in rows:
-            people.append(Someone(
-                id=person_id, name=_display_name(first, last, ref, nhs), sort_name=(last.lower(), first.lower()), rag=RAG(rag) if rag else None,
-                status=PersonStatus(status), basis=Basis(basis), funding=Funding(funding), fnc=bool(fnc),
-                flags=frozenset(Flag(f) for f in json.loads(flags)), capacity_concern=bool(capacity),
-                advocate_needed=bool(advocate)))
-        return people
+        return [_someone(row) for row in self.store.conn.execute(f"{_SOMEONE} WHERE incident_id = ?",
+                                                                  [incident_id])]
 
     # --- runs -----------------------------------------------------------------------------------
 

@@ -41,10 +41,14 @@ class HomeScreen(AppScreen):
         table.add_column("Aware for", key="age", width=9)
         table.add_column("People", key="people", width=6)
         table.add_column("Provider", key="provider")
+        self._resumed = False  # Textual resumes a screen when it is first shown too: on_mount has just filled it
         self.refresh_incidents()
         self.set_interval(60, self.refresh_incidents)
 
     def on_screen_resume(self) -> None:
+        if not self._resumed:
+            self._resumed = True
+            return
         self.refresh_incidents()
 
     def refresh_incidents(self) -> None:

@@ -124,6 +124,8 @@ class NotificationsView(Vertical):
             return
         version = self.store.notifications.roster_version(self.incident_id)
         if force or version != self.synced_version:
+            if not self.shown:
+                self._paint()  # the register as it stands (a page of it) while it is brought up to date
             self._start_sync(version)
             return
         self._paint()

@@ -7,6 +7,7 @@ urgent first.
 
 from __future__ import annotations
 
+import heapq
 from datetime import timedelta
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Markdown, Static
+from textual.worker import Worker, WorkerState
 
 from contingency.engine.plan import Plan, PlanItem, StepPlan, attention_key
 from contingency.engine.runs import ItemState, describe_evidence, required_evidence
@@ -30,9 +32,12 @@ from contingency.services.playbooks import (
 )
 from contingency.store import Store
 from contingency.tui.literal import cell
+from contingency.tui.widgets.work import own_store
 
 SOON = timedelta(hours=12)
 MANY = 60  # a per-person step with more people than this opens only when asked (space or enter)
+PLAN_HERE = 2000  # people: a bigger incident's plan is made by a worker (issue 12)
+SHOW_AT_MOST = 500  # rows of one person's items (or of the urgent list) in the table; the roster has them all
 STATE_WORDS = {ItemState.PENDING: "", ItemState.IN_PROGRESS: "DOING", ItemState.DONE: "DONE",
                ItemState.NOT_APPLICABLE: "N/A", ItemState.BLOCKED: "BLOCKED"}
 
@@ -84,6 +89,7 @@ class PlaybookView(Vertical):
         self.urgent_first = False
         self.pending: tuple[str, int | None] | None = None  # a step asked for before the first plan
         self.reveals = 0
+        self.wanted = False  # the plan is made when the section is first shown, never for a hidden tab
 
     def compose(self) -> ComposeResult:
         yield Static("", id="playbook-summary", markup=False)
@@ -96,7 +102,6 @@ class PlaybookView(Vertical):
         table.add_column("When", key="when", width=15)
         table.add_column("State", key="state", width=7)
         table.add_column("Step", key="step")
-        self.reload()
         self.set_interval(30, self.redraw)  # "OVERDUE 20m" keeps counting
 
     @property
@@ -110,17 +115,54 @@ class PlaybookView(Vertical):
 
     # --- filling the table ------------------------------------------------------------------------
 
+    def shown(self) -> None:
+        """The section is in front of the officer: make the plan now if there is none or it is out of date."""
+        self.wanted = True
+        if self.view is None or self.store.version != self._planned_at:
+            self.reload()
+
     def reload(self) -> None:
         """Make the plan again from the store (after anything is recorded or the screen comes back)."""
-        if not self.query_one("#playbook-table", DataTable).columns:  # not mounted yet: on_mount fills it
-            return
+        if not self.wanted or not self.query_one("#playbook-table", DataTable).columns:
+            return  # not shown yet: shown() makes the first plan
         version = self.store.version
         if self.view is not None and version == self._planned_at:
             self.redraw()  # nothing written since the last plan: only the words for time change
             return
+        people = self.store.incidents.get(self.incident_id).people_count
+        if people > PLAN_HERE:
+            self._plan_in_background(version, people)
+            return
         self.view = incident_playbook(self.store, self.incident_id)
         self._planned_at = version
         self.redraw()
+
+    def _plan_in_background(self, version, people: int) -> None:
+        """A plan for tens of thousands of people takes a second or two: a worker makes it on a connection
+        of its own, and the section says so meanwhile (the header's next step never waits for it)."""
+        if self.view is None:
+            self.query_one("#playbook-summary", Static).update(
+                f"Working out the playbook for {people:,} people…")
+        store, incident_id = self.store, self.incident_id
+
+        def run() -> None:
+            with own_store(store) as mine:
+                view = incident_playbook(mine, incident_id)
+            self.app.call_from_thread(self._planned, view, version)
+
+        self.run_worker(run, thread=True, exclusive=True, group="playbook-plan", exit_on_error=False)
+
+    def _planned(self, view: IncidentPlaybook, version) -> None:
+        if not self.is_attached:
+            return
+        self.view, self._planned_at = view, version
+        self.redraw()
+
+    @on(Worker.StateChanged)
+    def _plan_failed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "playbook-plan" and event.state is WorkerState.ERROR:
+            self.query_one("#playbook-summary", Static).update(
+                printable(f"The playbook could not be worked out: {event.worker.error}"))
 
     def redraw(self) -> None:
         """Show the plan as it stands now. Time alone changes only the words, so no new plan is needed."""
@@ -182,8 +224,11 @@ class PlaybookView(Vertical):
                       cell(f"{marker} {step.title} ({count if step_plan.items else 'nobody yet'})"),
                       key=f"step:{step.id}")
         if shown:
-            for item in step_plan.items:
+            for item in step_plan.items[:SHOW_AT_MOST]:
                 self._add_item(table, item, now)
+            if len(step_plan.items) > SHOW_AT_MOST:
+                table.add_row("", "", cell(f"    … and {len(step_plan.items) - SHOW_AT_MOST:,} more: u lists the most "
+                                           "urgent first; the roster (2) finds anyone"), key=f"more:{step.id}")
 
     def _add_item(self, table: DataTable, item: PlanItem, now) -> None:
         label = f"    {item.person.label}" + ("" if item.matches else " (no longer matches)")
@@ -191,9 +236,13 @@ class PlaybookView(Vertical):
                       _styled(STATE_WORDS[item.state]), cell(label), key=f"item:{item.step.id}:{item.person_id}")
 
     def _fill_urgent(self, table: DataTable, plan: Plan, now) -> None:
-        open_items = sorted(plan.open_items, key=attention_key)
+        everything = plan.open_items
+        open_items = heapq.nsmallest(SHOW_AT_MOST, everything, key=attention_key)  # stable, as sorted() was
         if not open_items:
             table.add_row("", "", "Every step is done or not applicable.", key="phase:none")
+        if len(everything) > SHOW_AT_MOST:
+            table.add_row("", "", cell(f"The {SHOW_AT_MOST} most urgent of {len(everything):,} open items"),
+                          key="phase:most-urgent")
         for item in open_items:
             key = f"item:{item.step.id}:{item.person_id}" if item.person else f"step:{item.step.id}"
             table.add_row(_styled(due_words(item, now, compact=True)), _styled(STATE_WORDS[item.state]),
@@ -263,7 +312,7 @@ class PlaybookView(Vertical):
         """The step under the cursor and, if the row is one thing to do, that item."""
         key = self._row_key()
         plan = self.view.plan if self.view else None
-        if not key or plan is None or key.startswith("phase:"):
+        if not key or plan is None or key.startswith(("phase:", "more:")):
             return None, None
         kind, _, rest = key.partition(":")
         if kind == "step":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,8 +17,14 @@ from contingency.rules.words import plural
 from contingency.store import Store
 from contingency.store.people import RosterQuery, RosterRow
 from contingency.tui.literal import cell
+from contingency.tui.widgets.work import own_store
 
 PAGE = 50
+COUNT_HERE = 2000  # people: a bigger roster is counted by a worker, never while the officer types
+
+
+def incident_people(store: Store, incident_id: int) -> int:
+    return store.people.count(RosterQuery(incident_id))
 BASIS_OPTIONS = [(b.label, b.value) for b in Basis]
 RAG_OPTIONS = [("RED", "RED"), ("AMBER", "AMBER"), ("GREEN", "GREEN"), ("not rated", "none")]
 STATUS_OPTIONS = [(s.label, s.value) for s in PersonStatus]
@@ -41,7 +49,7 @@ class RosterView(Vertical):
     RosterView #roster-filters { height: 1; margin: 1 0 0 0; }
     RosterView #roster-filters Input { width: 1fr; min-width: 14; margin-right: 1; }
     RosterView #roster-filters Select { width: 12; margin-right: 1; }
-    RosterView #roster-status { height: 1; color: $text-muted; padding: 0 1; }
+    RosterView #roster-status { height: 1; width: 1fr; color: $text-muted; padding: 0 1; }
     RosterView DataTable { height: 1fr; }
     """
 
@@ -70,6 +78,8 @@ class RosterView(Vertical):
         self.wide: bool | None = None
         self._columns_wide: bool | None = None
         self._count_timer: Timer | None = None
+        self._counting = 0  # the latest count asked of a worker; an older answer is dropped
+        self._big = incident_people(store, incident_id) > COUNT_HERE
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-filters"):
@@ -82,20 +92,19 @@ class RosterView(Vertical):
         yield Static("", id="roster-status", markup=False)
         yield DataTable(id="roster-table", cursor_type="row", zebra_stripes=True)
 
-    def on_mount(self) -> None:
-        self._authority_options()
-        self.reload()
-
     def on_resize(self) -> None:
+        # The first page is read here, once the width is known (not also on mount: twice for nothing).
         wide = self.size.width >= 110
         if wide != self.wide:
             self.wide = wide
             self.reload()
 
-    def _authority_options(self) -> None:
-        summary = self.store.people.summary(self.incident_id)
-        options = [(body_name(self.store, ref), ref) for ref in summary["notify"]]
-        self.query_one("#filter-authority", Select).set_options(options)
+    def set_bodies(self, options: list[tuple[str, str]]) -> None:
+        """The bodies to tell, for the 'tell' filter: from the incident's counts, made once by its screen."""
+        select = self.query_one("#filter-authority", Select)
+        if options != getattr(self, "_bodies", None):
+            self._bodies = options
+            select.set_options(options)
 
     def query_now(self) -> RosterQuery:
         def value(select_id: str) -> str | None:
@@ -121,23 +130,52 @@ class RosterView(Vertical):
             self._count_timer = None
         if count_later:
             self._show_count(None, len(people))
-            self._count_timer = self.set_timer(0.2, lambda: self._show_count(self.store.people.count(query)))
+            self._count_timer = self.set_timer(0.2, lambda: self._count(query))
+        elif self._big:
+            self._show_count(None, len(people))
+            self._count(query)
         else:
             self._show_count(self.store.people.count(query))
 
+    def _count(self, query: RosterQuery) -> None:
+        """Counting 50,000 people scans them all (a search matches anywhere in a name), 40 ms or more: a
+        worker does it on its own connection, so the keys typed meanwhile are never held up (issue 12)."""
+        if not self._big:
+            self._show_count(self.store.people.count(query))
+            return
+        self._counting += 1
+        asked, store = self._counting, self.store
+
+        def run() -> None:
+            with own_store(store) as mine:
+                total = mine.people.count(query)
+            self.app.call_from_thread(self._counted, asked, query, total)
+
+        self.run_worker(run, thread=True, exclusive=True, group="roster-count", exit_on_error=False)
+
+    def _counted(self, asked: int, query: RosterQuery, total: int) -> None:
+        if asked != self._counting or not self.is_attached:
+            return  # a later search or filter has the last word
+        self._show_count(total)
+        if query.is_everyone:
+            self._big = total > COUNT_HERE
+
     def _show_count(self, total: int | None, shown: int = 0) -> None:
         status = self.query_one("#roster-status", Static)
+        # One line of fixed size: repaint it without laying out the screen again (a whole-screen layout
+        # on every keystroke was most of the time from key to repainted roster; issue 12).
+        update = partial(status.update, layout=False)
         if total is None:
-            status.update(f"People: first {plural(shown, 'match', 'matches')} (counting…)" if shown else "People: nobody matches")
+            update(f"People: first {plural(shown, 'match', 'matches')} (counting…)" if shown else "People: nobody matches")
             return
         self.total = total
         if not total and self.query_now().is_everyone:
-            status.update("Nobody yet: n adds a person, i imports the provider's list")
+            update("Nobody yet: n adds a person, i imports the provider's list")
             return
         last = min(self.page_start + PAGE, total)
         where = f"{self.page_start + 1}-{last} of {total:,}" if total else "nobody matches"
         paging = "  [ ] pages" if total > PAGE else ""
-        status.update(f"People {where}{paging}  · enter opens · / searches")
+        update(f"People {where}{paging}  · enter opens · / searches")
 
     def _fill(self, people: list[RosterRow]) -> None:
         table = self.query_one("#roster-table", DataTable)
