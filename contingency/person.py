@@ -202,6 +202,9 @@ class PersonFacts(Frozen):
     service_kind: ServiceKind | None = None
     hours_per_week: float | None = Field(default=None, ge=0, le=168)
     visits_per_week: int | None = Field(default=None, ge=0, le=200)
+    # The visit schedule as the list wrote it ("07:30; 12:30", "breakfast and tea"): the call-round orders by
+    # the next missed visit from it (contingency.rules.callround parses it; what it cannot read, it says).
+    visit_times: str = ""
     weekly_cost_pence: int | None = Field(default=None, ge=0)
     needs_snapshot: str = ""  # needs met "immediately before" the failure (s.48(1); brief rule 13)
     funding: Funding = Funding.UNKNOWN

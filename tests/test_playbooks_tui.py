@@ -161,10 +161,13 @@ async def test_whats_next_from_home_lists_overdue_first_and_opens_the_step(tmp_p
         assert overdue[0] and overdue == sorted(overdue, reverse=True)
         assert {i.id for i, _ in screen.found} == {i.id for i in store.incidents.list()}
         title = str(screen.query_one("#next-title", Static).content)
-        assert title.startswith(f"What's next: {sum(overdue)} OVERDUE")
         table = screen.query_one("#next-table", DataTable)
-        assert str(table.get_row_at(0)[0]).startswith("OVERDUE")
+        shown_overdue = [str(table.get_row_at(row)[0]).startswith("OVERDUE") for row in range(table.row_count)]
+        assert title.startswith(f"What's next: {sum(shown_overdue)} OVERDUE")
+        assert shown_overdue[0] and shown_overdue == sorted(shown_overdue, reverse=True), "every OVERDUE row first"
+        assert sum(shown_overdue) >= sum(overdue), "the steps' and the call-round's and the moves' together"
         incident, item = screen.found[0]
+        table.move_cursor(row=screen.targets.index(item))  # the demo's overdue call-round escalation leads
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, IncidentScreen) and app.screen.incident_id == incident.id

@@ -102,12 +102,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 MORE_FIELDS: dict[str, str] = {
     "home_council_code": "Council area",  # where the person lives; not the funder, not ordinary residence
     "gp_practice": "GP practice",
+    "visit_times": "Visit times",  # home care: when the calls are due, for the welfare call-round
     "key_safe_code": "Key safe code",  # a secret: masked everywhere, never logged (contingency.person)
 }
 MORE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "home_council_code": ("borough", "council area", "local authority area", "la area", "district",
                           "home area", "area lives in"),
     "gp_practice": ("gp", "gp surgery", "gp name", "surgery", "gp details", "registered gp", "doctor"),
+    "visit_times": ("call times", "times of calls", "visit schedule", "call schedule", "visit time", "call time",
+                    "times of visits", "rota times"),
     "key_safe_code": ("key safe", "keysafe", "key safe no", "key safe number", "key code", "keysafe code",
                       "key safe details", "access code"),
 }

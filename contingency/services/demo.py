@@ -55,6 +55,13 @@ AMBER_REASONS = ["Dementia with night-time distress; familiar staff matter", "Hi
                  "Double-handed care for all transfers", "Recently discharged from hospital"]
 GREEN_REASONS = ["Stable; family able to help", "Independent with most daily living", "Stable; low needs"]
 ROOMS = ["Rowan", "Beech", "Willow", "Larch", "Hazel", "Cedar"]
+# Home-care visit schedules by calls a day, in the formats providers use (contingency.rules.callround).
+DEMO_VISIT_TIMES = {
+    1: ("08:30", "breakfast", "6.45am"),
+    2: ("07:00; 17:30", "breakfast, tea", "9am and 6pm"),
+    3: ("06:30; 12:30; 17:30", "breakfast, lunch, tea", "8.15am, 1pm, 6.30pm"),
+    4: ("07:00; 12:00; 16:30; 20:30", "breakfast, lunch, tea, bed", "0600 1230 1700 2100"),
+}
 
 
 def nhs_test_number(rng: random.Random, used: set[str]) -> str:
@@ -163,6 +170,8 @@ def generate_people(count: int, *, seed: int, service: str, today: date) -> Tabl
             "rag": rag,
             "rag_reason": reason,
             "status": "with provider",
+            # Home care: the visit schedule, written as providers write it (contingency.rules.callround).
+            "visit_times": DEMO_VISIT_TIMES[visits // 7][index % 3] if visits else "",
         }
         rows.append((index + 2, [values.get(field, "") for field in CANONICAL]))
     if count >= 40:  # one suspected duplicate pair: same name and birth date, different NHS numbers
@@ -220,8 +229,33 @@ def build_demo(path: Path, *, seed: int, people: int | None, replace_default: bo
         "request-people-list": Answer(count=len(store.people.ids(home_care.id)), note="Client list from the agency"),
     })
     _urgent_nursing(store, care_home.id)
+    _demo_calls(store, home_care.id)
     _demo_costs(store, care_home.id)
+    _demo_placements(store, care_home.id)
     return store
+
+
+def _demo_calls(store: Store, incident_id: int) -> None:
+    """The welfare call-round under way: the first person to ring did not answer 25 minutes ago (so the
+    escalation to the next of kin is due), the second is safe with family, and the third has a breakfast
+    visit arranged with the reablement team, which covers it."""
+    from contingency.services.callround import call_round, record_call, record_cover
+
+    now = store.clock()
+    rows = call_round(store, incident_id, now=now).rows
+    if len(rows) < 3:
+        return
+    record_call(store, rows[0].person_id, outcome="no-answer", called="the person",
+                called_at=now - timedelta(minutes=25))
+    record_call(store, rows[1].person_id, outcome="safe-with-family", called="next of kin",
+                note="Daughter is staying tonight and will give the morning medication",
+                called_at=now - timedelta(minutes=15))
+    record_cover(store, incident_id, covered_by="Leeds Reablement Team (EXERCISE)", starts=now,
+                 people=[rows[2].person_id], note="Reablement can take this client's calls until Brightpath recovers")
+    record_call(store, rows[2].person_id, outcome="visit-arranged", called="the person",
+                note="Reablement team will visit at each call time from the morning",
+                next_action_text="confirm the first visit happened", next_at=now + timedelta(hours=7),
+                called_at=now - timedelta(minutes=5))
 
 
 def _urgent_nursing(store: Store, incident_id: int) -> None:
@@ -291,6 +325,33 @@ def _demo_costs(store: Store, incident_id: int) -> None:
                  description="Advice to the family on choosing a permanent home",
                  decision_text="Give the family an hour of advice on choosing a permanent home",
                  rationale="They asked for help; information and advice are free (s.48(5))")
+
+
+def _demo_placements(store: Store, incident_id: int) -> None:
+    """Offers from the brokerage team (one already expired) and a couple sharing a room, so a new user can match
+    a resident, decide a move and work its checklist (issue 13)."""
+    from contingency.person import PersonStatus
+    from contingency.services.placements import add_vacancy, set_placement_facts
+
+    now = store.clock()
+    hold = (now + timedelta(hours=30)).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+    gone = (now - timedelta(hours=3)).astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+    for values in (
+        {"provider": "Oakfield Lodge (EXERCISE)", "type": "residential, nursing, dementia", "postcode": "LS6 2ZZ",
+         "places": "4", "rate": "1,050.00", "held_until": hold, "contact": "Brokerage: 0113 496 0101"},
+        {"provider": "Elm Court (EXERCISE)", "type": "residential", "postcode": "LS7 3ZZ", "places": "2",
+         "rate": "895.00", "held_until": hold, "gender": "female"},
+        {"provider": "Willow Bank Nursing (EXERCISE)", "type": "nursing, bariatric", "postcode": "LS8 2ZZ",
+         "places": "1", "rate": "1,240.00", "held_until": hold},
+        {"provider": "Rowan House (EXERCISE)", "type": "residential, dementia", "postcode": "BD3 9ZZ",
+         "places": "2", "rate": "980.00", "held_until": gone, "notes": "Offer lapsed: not confirmed in time"},
+    ):
+        add_vacancy(store, values, incident_id=incident_id)
+    residents = [p for p in sorted(store.people.all(incident_id), key=lambda p: p.id)
+                 if p.merged_into is None and p.facts.status is PersonStatus.WITH_PROVIDER]
+    if len(residents) >= 2:
+        set_placement_facts(store, residents[-2].id, partner_id=residents[-1].id, shares_room=True,
+                            reason="Married couple sharing a room at Meadowbrook House")
 
 
 def _first_steps_done(store: Store, incident_id: int, answers: dict[str, Answer]) -> None:

@@ -53,6 +53,8 @@ class PersonScreen(AppScreen):
         Binding("k", "key_safe", "Key safe", id="key-safe",
                 tooltip=f"Show the key-safe code for {REVEAL_SECONDS:g} seconds (k again hides it); "
                         "who looked, and when, is logged"),
+        Binding("o", "move_checklist", "Move", id="move-checklist",
+                tooltip="Placements for this person, or their move checklist once a move is decided"),
     ]
 
     def __init__(self, person_id: int) -> None:
@@ -144,6 +146,7 @@ class PersonScreen(AppScreen):
             + (f", {facts.visits_per_week} visits/week" if facts.visits_per_week else "")
             + (f", {facts.hours_per_week:g} h/week" if facts.hours_per_week else "")
             + (f", £{facts.weekly_cost_pence / 100:,.2f}/week" if facts.weekly_cost_pence is not None else ""),
+            *([f"Visit times: {facts.visit_times}{src('visit_times')}"] if facts.visit_times else []),
             f"Needs immediately before: {facts.needs_snapshot or 'not recorded'}",
             f"Funding: {facts.funding.label}{' + FNC' if facts.fnc else ''}; arranged/paid by "
             f"{self._authority(facts.funding_body) if facts.funding_body else (facts.arranged_by or 'not recorded')}"
@@ -169,6 +172,15 @@ class PersonScreen(AppScreen):
             + ("key-safe code shown" if e.entity == KEY_SAFE_ACCESS else e.action)
             + (f" ({e.reason})" if e.reason and e.entity != KEY_SAFE_ACCESS else "")
             for e in reversed(history))))
+
+    def action_move_checklist(self) -> None:
+        from contingency.services.placements import repo
+        from contingency.tui.screens.placements import MoveChecklistScreen, PlacementsScreen
+
+        if repo(self.store).current_move(self.person_id) is not None:
+            self.app.push_screen(MoveChecklistScreen(self.person_id))
+        else:
+            self.app.push_screen(PlacementsScreen(self.store.people.get(self.person_id).incident_id, self.person_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,0 +1,52 @@
+"""The placements screens as a new officer meets them at 80x24: the incident's `m`, a person's matches, the move
+decision with its reason, and the checklist ticked with a note."""
+
+from __future__ import annotations
+
+from contingency.person import PersonStatus
+from contingency.services.placements import checklist, repo
+from contingency.tui.app import ContingencyApp
+from contingency.tui.screens.placements import (
+    MoveChecklistScreen,
+    MoveDecisionDialog,
+    PlacementsScreen,
+)
+from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
+
+
+async def test_match_decide_and_tick_at_80x24(tmp_path):
+    store = demo_store(tmp_path)
+    incident_id = next(i.id for i in store.incidents.list() if i.facts.service_kind.value == "care-home")
+    person = next(p for p in sorted(store.people.all(incident_id), key=lambda p: p.id)
+                  if p.facts.status is PersonStatus.WITH_PROVIDER and p.merged_into is None)
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*OPEN_CARE_HOME)
+        await pilot.pause()
+        await pilot.press("M")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlacementsScreen)
+        assert "1 EXPIRED" in str(screen.query_one("#offers-title").render())
+        await pilot.press(*str(person.id), "enter")
+        await pilot.pause()
+        assert screen.match_ids, "the demo offers something to the first resident"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MoveDecisionDialog)
+        await pilot.press(*"Nearest to family", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PlacementsScreen)
+        assert repo(store).current_move(person.id) is not None
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, MoveChecklistScreen)
+        first = checklist(store, person.id).rows[0].item.key
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("tab", *"Sent with the escort", "ctrl+s")
+        await pilot.pause()
+        row = next(r for r in checklist(store, person.id).rows if r.item.key == first)
+        assert row.item.state.value == "done" and row.item.note == "Sent with the escort"
+        assert "DONE" in str(app.screen.query_one("#check-table").get_row_at(0)[0])
