@@ -1,4 +1,4 @@
--- contingency schema, migration 0020: the exercise clock (exercises.md §3).
+-- contingency schema, migration 0018: the exercise clock (exercises.md §3).
 -- One row: an anchor pair (a wall instant and the exercise instant it stood for), the time scale as a fraction,
 -- and whether it runs. Every process on the store computes "now" from this row (contingency.rules.exercise_clock),
 -- so the facilitator's pause freezes the players' screens too. A live store can never hold one: its log must

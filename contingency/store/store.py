@@ -10,12 +10,24 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from contingency.clock import PIN_VARIABLE, Clock, ExerciseClock, is_invented, process_clock
+from contingency.clock import (
+    PIN_VARIABLE,
+    Clock,
+    ExerciseClock,
+    is_invented,
+    process_clock,
+)
 from contingency.models import ICB, Authority, Settings, StoreKind
 from contingency.rules.authorities import AuthorityIndex, ICBIndex
 from contingency.rules.times import to_utc_iso
 from contingency.store import files
-from contingency.store.errors import ClockRefused, StoreBusy, StoreCorrupt, StoreError, StoreMissing
+from contingency.store.errors import (
+    ClockRefused,
+    StoreBusy,
+    StoreCorrupt,
+    StoreError,
+    StoreMissing,
+)
 from contingency.store.eventlog import Anchor, LogWriter, Verification, head, verify
 from contingency.store.migrations import (
     SYSTEM,
@@ -46,7 +58,13 @@ def busy_as_store_error() -> Iterator[None]:
 def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = None,
                create: StoreKind | None = None, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
     """Open a store, or make a new one of kind `create` if there is none: WAL, foreign keys, busy
-    timeout, integrity check, migrations (with a backup first). An existing store keeps its kind.
+    timeout, migrations (with an integrity check and a backup first). An existing store keeps its kind.
+
+    The whole-file check (PRAGMA quick_check) is not run on every open: it reads every page, 0.4 s at
+    50,000 people, on every command and every worker's connection (issue 12). SQLite checks each page it
+    reads, so a damaged page that is read is reported here (StoreCorrupt, naming the newest backup) or
+    by the command (cli.py); the whole file is checked before migrations change it, by the TUI in the
+    background once its first screen is up (`integrity_problem`), and by `contingency log verify`.
 
     Without a clock the process's own is used (`contingency.clock.process_clock`); a pinned clock is
     refused on a live store before anything is written to it."""
@@ -65,6 +83,20 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = Non
     if is_new:
         files.create_private_file(path)
     conn = _connect(path, busy_timeout_ms)
+    try:
+        store = _open(conn, path, clock=clock, officer=officer, create=create)
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            raise
+        conn.close()
+        raise StoreCorrupt(_corrupt_message(path, str(exc))) from None
+    if store.kind is StoreKind.EXERCISE:
+        # Story time once an exercise starts on this store; the wall (or pinned) clock until then.
+        store.clock = ExerciseClock(store.exercise_clock.get, lambda: store.version, wall=clock)
+    return store
+
+
+def _open(conn: sqlite3.Connection, path: Path, *, clock: Clock, officer: str, create: StoreKind | None) -> Store:
     db = Database(conn)
     tables = db.table_names()
     if tables and "store_meta" not in tables:
@@ -81,14 +113,38 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = Non
         pending = migrations.pending(db)
         check_record(db, migrations, pending)
         if pending and db.table_names():
+            problems = check_integrity(conn)  # never migrate (or back up) a damaged file
+            if problems:
+                conn.close()
+                raise StoreCorrupt(_corrupt_message(path, "; ".join(problems[:3])))
             files.backup(conn, path, clock())
         apply_migrations(db, migrations, pending)
         kind = _ensure_kind(db, create, at=to_utc_iso(clock()), officer=officer)
-    store = Store(db=db, path=path, kind=kind, officer=officer, clock=clock)
-    if kind is StoreKind.EXERCISE:
-        # Story time once an exercise starts on this store; the wall (or pinned) clock until then.
-        store.clock = ExerciseClock(store.exercise_clock.get, lambda: store.version, wall=clock)
-    return store
+    return Store(db=db, path=path, kind=kind, officer=officer, clock=clock)
+
+
+def check_integrity(conn: sqlite3.Connection, *, full: bool = False) -> list[str]:
+    """What SQLite finds wrong with the file, page by page; [] when it is sound. `full` also checks that
+    every index matches its table (PRAGMA integrity_check), which `log verify` does."""
+    pragma = "integrity_check" if full else "quick_check"
+    result = [row[0] for row in conn.execute(f"PRAGMA {pragma}").fetchall()]
+    return [] if result == ["ok"] else result
+
+
+def integrity_problem(path: Path) -> str | None:
+    """The whole-file check on a read-only connection of its own (for a background thread): None when the
+    store is sound, else what to tell the officer, naming the newest backup."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            problems = check_integrity(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            return None  # another process is mid-checkpoint: the next start checks again
+        problems = [str(exc)]
+    return _corrupt_message(Path(path), "; ".join(problems[:3])) if problems else None
 
 
 def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -99,15 +155,11 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
-            result = conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
             raise
         conn.close()
         raise StoreCorrupt(_corrupt_message(path, str(exc))) from None
-    if result != [("ok",)]:
-        conn.close()
-        raise StoreCorrupt(_corrupt_message(path, "; ".join(r[0] for r in result[:3])))
     return conn
 
 
@@ -118,6 +170,11 @@ _PINNED_ON_LIVE = (f"{PIN_VARIABLE} pins the clock, which is only for tests and 
 def _stored_kind(db: Database) -> StoreKind | None:
     row = db.execute("SELECT value FROM store_meta WHERE key = 'kind'").fetchone()
     return StoreKind(row[0]) if row else None
+
+
+def damaged_message(path: Path, problems: list[str]) -> str:
+    """What to tell an officer about a store that failed its check: what SQLite found and the newest backup."""
+    return _corrupt_message(path, "; ".join(problems[:3]))
 
 
 def _corrupt_message(path: Path, detail: str) -> str:
@@ -226,6 +283,12 @@ class Store:
         return ICBIndex(ICB(**row) for row in self.db.query("SELECT gss_code, ods_code, name FROM icbs"))
 
     # --- repositories ----------------------------------------------------------------------------
+
+    @cached_property
+    def exercises(self):
+        from contingency.store.exercises import ExerciseRepo
+
+        return ExerciseRepo(self)
 
     @cached_property
     def exercise_clock(self):

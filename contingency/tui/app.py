@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import traceback
 from collections.abc import Callable, Hashable
@@ -35,6 +36,11 @@ class ContingencyApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="help", tooltip="What the keys on this screen do"),
         Binding("question_mark", "help", "Help", show=False, id="help-alt", tooltip="What the keys on this screen do"),
+        # EXERCISE only, while one is in play (check_action); F-keys, as ctrl+i is tab and an Input eats letters.
+        Binding("f2", "exercise_inbox", "Inbox", id="exercise-inbox",
+                tooltip="EXERCISE: the injects delivered so far, as cards"),
+        Binding("f3", "exercise_facilitator", "Facilitator", id="exercise-facilitator",
+                tooltip="EXERCISE: the facilitator's screen: clock, injects, live scores"),
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave contingency (everything is already saved)"),
     ]
 
@@ -43,6 +49,7 @@ class ContingencyApp(App[None]):
         self.store = store
         store.set_busy_timeout(TUI_BUSY_TIMEOUT_MS)
         self.theme = "textual-dark"
+        self.exercise_watch = None  # tui/screens/exercise_inbox.ExerciseWatch while an exercise is in play
 
     @property
     def clock(self):
@@ -51,6 +58,11 @@ class ContingencyApp(App[None]):
     def on_mount(self) -> None:
         if self.store.is_exercise:
             self.sub_title = "EXERCISE"
+            if self.store.path is not None and self.store.exercises.run() is not None:
+                # Only then: the inbox module and what it imports cost a plain demo's start a third of a second.
+                from contingency.tui.screens.exercise_inbox import ExerciseWatch
+
+                self.exercise_watch = ExerciseWatch.start_if_in_play(self)
         from contingency.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
@@ -58,6 +70,40 @@ class ContingencyApp(App[None]):
             from contingency.tui.screens.setup import SetupScreen
 
             self.push_screen(SetupScreen())
+        self.call_after_refresh(self._check_store)
+
+    def _check_store(self) -> None:
+        """The whole-file integrity check, once the first screen is up: a thread of its own with its own
+        read-only connection, so a 500 MB store opens at once (issue 12). A failure is said loudly."""
+        # What is alive now (modules, classes, the first screen) lives as long as the app: the collector need
+        # not walk it again on every full collection, the pauses behind a slow keystroke (issue 12).
+        gc.freeze()
+        path = self.store.path
+        if path is None:
+            return
+
+        def run() -> None:
+            from contingency.store.store import integrity_problem
+
+            problem = integrity_problem(path)
+            if problem:
+                self.call_from_thread(self.store_damaged, problem)
+
+        self.run_worker(run, thread=True, group="store-check", exit_on_error=False)
+
+    def store_damaged(self, problem: str) -> None:
+        from contingency.tui.screens.money_dialogs import DetailDialog
+
+        self.bell()
+        self.notify("The store may be damaged: read what to do", title="Integrity check failed",
+                    severity="error", timeout=60)
+        self.push_screen(DetailDialog("THE STORE MAY BE DAMAGED", "\n\n".join([
+            f"The check of the whole store file found a problem: {problem}.",
+            "What is saved so far is still there, but more work written into a damaged file may be lost.",
+            ("What to do: finish or write down what you are doing on paper, quit (ctrl+q), run "
+             "'contingency log verify' to see what it finds, and restore the newest backup named above "
+             "(copy it over the store while contingency is closed), or call whoever supports contingency."),
+        ])))
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
@@ -66,6 +112,32 @@ class ContingencyApp(App[None]):
         yield SystemCommand("Help for this screen", "Show the keys for this screen", self.action_help)
         yield SystemCommand("What's next", "Playbook steps overdue or due in the next 12 hours, every open incident",
                             self.action_whats_next)
+        if self.exercise_in_play():
+            yield SystemCommand("EXERCISE inbox", "The injects delivered so far, as cards (f2)",
+                                self.action_exercise_inbox)
+            yield SystemCommand("EXERCISE facilitator", "Clock, injects, live scores; pause, jump, deliver, mark (f3)",
+                                self.action_exercise_facilitator)
+
+    def exercise_in_play(self) -> bool:
+        watch = self.exercise_watch
+        return watch is not None and watch.last is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("exercise_inbox", "exercise_facilitator"):
+            return self.exercise_in_play()
+        return True
+
+    def action_exercise_inbox(self) -> None:
+        from contingency.tui.screens.exercise_inbox import open_inbox
+
+        if self.exercise_in_play():
+            open_inbox(self)
+
+    def action_exercise_facilitator(self) -> None:
+        from contingency.tui.screens.exercise_facilitator import open_facilitator
+
+        if self.exercise_in_play():
+            open_facilitator(self)
 
     def action_verify_log(self) -> None:
         result = self.store.verify_log()

@@ -1,4 +1,9 @@
-"""The line at the top of every screen saying whose store this is, and shouting if it is an exercise."""
+"""The line at the top of every screen saying whose store this is, and shouting if it is an exercise.
+
+While an exercise is in play the same line carries the exercise clock in words and the players' unread
+injects ("▲ EXERCISE – NOT REAL ▲ T+1:10 PAUSED · 2 new injects (f2 inbox)"): one line, so no screen loses a row at
+80x24, and words as well as colour. The app's exercise watch (tui/screens/exercise_inbox.py) tells it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from textual.widgets import Static
 from contingency.store import Store
 
 EXERCISE_TEXT = "▲ EXERCISE – NOT A REAL INCIDENT ▲"
+PLAY_MARK = "▲ EXERCISE – NOT REAL ▲"
 
 
 class StoreBanner(Static):
@@ -30,14 +36,28 @@ class StoreBanner(Static):
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.play: str | None = None
         super().__init__(banner_text(store), markup=False, classes="-exercise" if store.is_exercise else "")
+
+    def on_mount(self) -> None:
+        watch = getattr(self.app, "exercise_watch", None)
+        if watch is not None:
+            self.show_play(watch.line())
 
     def refresh_text(self) -> None:
         """Read the store again: after setup names the council and the officer, the banner must say so."""
-        self.update(banner_text(self.store))
+        self.update(banner_text(self.store, self.play))
+
+    def show_play(self, line: str | None) -> None:
+        """The exercise clock and unread injects (None: no exercise in play, the plain banner)."""
+        if line != self.play:
+            self.play = line
+            self.refresh_text()
 
 
-def banner_text(store: Store) -> str:
+def banner_text(store: Store, play: str | None = None) -> str:
+    if store.is_exercise and play:
+        return f"{PLAY_MARK} {play}"
     settings = store.settings()
     council = ""
     if settings:
