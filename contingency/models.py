@@ -128,6 +128,9 @@ class IncidentFacts(Frozen):
     area_code: str  # the authority where the activity was carried on (brief rule 5)
     event_key: str
     aware_at: datetime  # the duty starts here (s.52(1), brief rule 6)
+    # When a warning (s.56 notice, monitoring) became a business failure: when we first knew of the warning.
+    # Kept beside aware_at, which is then the failure's awareness time (s.52(1), brief rule 6).
+    warning_aware_at: datetime | None = None
     event_date: date | None = None  # the insolvency or event date, stored separately (rule 6)
     continuing: bool = False  # an administrator or anyone else carrying on the activity (rule 4)
     regulated: bool = True  # a regulated activity under SI 2014/2936 (rules 1, 26)
@@ -145,10 +148,10 @@ class IncidentFacts(Frozen):
             raise ValueError("the provider's name is needed")
         return value
 
-    @field_validator("aware_at")
+    @field_validator("aware_at", "warning_aware_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
             raise ValueError("the awareness time needs a timezone")
         return value
 

@@ -74,6 +74,8 @@ def register(cmds: Commands) -> None:
     facts.add_argument("--continuing", dest="continuing", action="store_true", default=None)
     facts.add_argument("--not-continuing", dest="continuing", action="store_false")
     facts.add_argument("--area")
+    facts.add_argument("--aware-at", help="when we became aware of the business failure (UK style, e.g. "
+                       "'06/03/2027 00:05'); a warning that becomes s.48 takes now unless given (s.52(1))")
     facts.add_argument("--reason", required=True)
 
     cmds.add("events", "list the trigger events with their citations", cmd_events)
@@ -100,6 +102,7 @@ def incident_json(store: Store, incident: Incident) -> dict[str, Any]:
         "event_key": facts.event_key,
         "event_date": facts.event_date.isoformat() if facts.event_date else None,
         "aware_at": to_utc_iso(facts.aware_at),
+        "warning_aware_at": to_utc_iso(facts.warning_aware_at) if facts.warning_aware_at else None,
         "continuing": facts.continuing,
         "regulated": facts.regulated,
         "registered": facts.registered,
@@ -121,6 +124,7 @@ def incident_text(store: Store, incident: Incident) -> str:
         f"  service: {facts.service_kind.label} in {area.name if area else facts.area_code}",
         f"  trigger: {facts.event_key}" + (f" on {facts.event_date:%d/%m/%Y}" if facts.event_date else ""),
         f"  duty start (aware): {format_local(facts.aware_at)}",
+        *([f"  warning known since: {format_local(facts.warning_aware_at)}"] if facts.warning_aware_at else []),
         f"  people: {incident.people_count}",
         "  why:",
         *(f"   - {reason}" for reason in incident.reasons),
@@ -216,8 +220,15 @@ def cmd_incident_facts(args: argparse.Namespace) -> int:
         changes.update(event_key=checked.event_key, area_code=checked.area_code)
     if args.continuing is not None:
         changes["continuing"] = args.continuing
+    if args.aware_at is not None:
+        try:
+            changes["aware_at"] = parse_local_datetime(args.aware_at, now=store.clock())
+        except BadDate as exc:
+            raise BadInput(f"--aware-at: {exc}") from None
+        if changes["aware_at"] > store.clock():
+            raise BadInput("--aware-at is in the future; give when we became aware (brief rule 6)")
     if not changes:
-        raise BadInput("nothing to change: give --event, --area, --continuing or --not-continuing")
+        raise BadInput("nothing to change: give --event, --area, --aware-at, --continuing or --not-continuing")
     incident = change_facts(store, args.id, reason=args.reason, **changes)
     emit(args, incident_json(store, incident), incident_text(store, incident))
     return EXIT_OK
@@ -245,17 +256,26 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
         anchor = parse_anchor(args.head) if args.head is not None else None
     except ValueError as exc:
         raise BadInput(str(exc)) from None
+    from contingency.rules.safe_text import printable
+    from contingency.store.store import check_integrity, damaged_message
+
     store = store_for(args)
+    # The whole file, page by page and every index against its table: opening a store no longer does this
+    # on every command (issue 12), so the officer's check does all of it.
+    damaged = check_integrity(store.conn, full=True)
     result = store.verify_log(anchor)
-    data = {"ok": result.ok, "entries": result.entries, "head": result.head, "problem": result.problem,
-            "first_bad_seq": result.first_bad_seq, "anchor": str(anchor) if anchor else None}
-    if result.ok:
+    data = {"ok": result.ok and not damaged, "entries": result.entries, "head": result.head,
+            "problem": result.problem, "first_bad_seq": result.first_bad_seq,
+            "anchor": str(anchor) if anchor else None, "integrity": damaged or ["ok"]}
+    if damaged and not args.json:
+        print(f"store DAMAGED: {printable(damaged_message(store.path, damaged))}", file=sys.stderr)
+    if result.ok and not damaged:
         matched = f"; entry {anchor.seq} matches {anchor}" if anchor else ""
         emit(args, data, f"event log OK: {result.entries} entries; chain head {result.head}{matched}")
         return EXIT_OK
     if args.json:
         emit(args, data, "")
-    else:
+    elif not result.ok:
         print(f"event log BROKEN: {result.problem}", file=sys.stderr)
     return EXIT_CHECK_FAILED
 

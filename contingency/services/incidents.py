@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from contingency.models import (
+    Classification,
     ClassificationResult,
     Incident,
     IncidentFacts,
@@ -95,6 +96,7 @@ def change_facts(store: Store, incident_id: int, reason: str | None = None, **ch
     except ValidationError as exc:
         raise BadInput("; ".join(err["msg"] for err in exc.errors())) from None
     result = classify_for(store, facts)
+    facts = _failure_awareness(store, incident, facts, result, aware_at_given="aware_at" in changes)
     with store.write(reason):
         updated = store.incidents.update_facts(incident_id, facts, result, reason)
         target = lifecycle.escalation_for(updated.status, result.classification)
@@ -115,6 +117,22 @@ def change_facts(store: Store, incident_id: int, reason: str | None = None, **ch
 
             redetermine_incident(store, incident_id, "the incident's trigger or service changed")
     return updated
+
+
+def _failure_awareness(store: Store, incident: Incident, facts: IncidentFacts, result: ClassificationResult, *,
+                       aware_at_given: bool) -> IncidentFacts:
+    """A warning (or monitoring) that becomes s.48 takes a new awareness time: the duty starts when we became
+    aware of the business failure (s.52(1), brief rule 6), not when the warning came. Unless the officer gave
+    one that differs from the warning's, it is now; the warning's own time is kept beside it."""
+    became_failure = (result.classification is Classification.SECTION_48_ACTIVE
+                      and incident.classification in (Classification.WARNING, Classification.MONITORING))
+    if not became_failure:
+        return facts
+    told = aware_at_given and facts.aware_at != incident.facts.aware_at
+    return facts.model_copy(update={
+        "aware_at": facts.aware_at if told else store.clock(),
+        "warning_aware_at": incident.facts.warning_aware_at or incident.facts.aware_at,
+    })
 
 
 def change_status(store: Store, incident_id: int, new: str, reason: str) -> Incident:

@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 _FACT_COLUMNS = (
     "provider_name", "service_kind", "area_code", "event_key", "aware_at", "event_date", "continuing",
     "regulated", "registered", "cqc_provider_id", "cqc_location_ids", "lead_officer", "insolvency_practitioner",
+    "warning_aware_at",
 )
 
 
 def _facts_row(facts: IncidentFacts) -> dict[str, Any]:
     data = facts.model_dump(mode="json")
     data["aware_at"] = to_utc_iso(facts.aware_at)
+    data["warning_aware_at"] = to_utc_iso(facts.warning_aware_at) if facts.warning_aware_at else None
     data["cqc_location_ids"] = json.dumps(list(facts.cqc_location_ids))
     for flag in ("continuing", "regulated", "registered"):
         data[flag] = int(data[flag])
@@ -35,8 +37,10 @@ def _facts_row(facts: IncidentFacts) -> dict[str, Any]:
 
 def _incident(row: dict[str, Any], people_count: int = 0) -> Incident:
     facts = IncidentFacts(
-        **{column: row[column] for column in _FACT_COLUMNS if column not in ("aware_at", "cqc_location_ids")},
+        **{column: row[column] for column in _FACT_COLUMNS
+           if column not in ("aware_at", "warning_aware_at", "cqc_location_ids")},
         aware_at=from_utc_iso(row["aware_at"]),
+        warning_aware_at=from_utc_iso(row["warning_aware_at"]) if row.get("warning_aware_at") else None,
         cqc_location_ids=tuple(json.loads(row["cqc_location_ids"])),
     )
     return Incident(
