@@ -120,6 +120,20 @@ def build_parser(argv: Sequence[str] | None = None, *, everything: bool = True) 
     return parser
 
 
+def _warn_if_others_can_list(out: object) -> None:
+    """Every file the app writes is the owner's only (0600) and every folder it makes is 0700; a folder the
+    officer already had keeps its mode (changing it would surprise them), so they are told when others can
+    list it, because file names show an incident's number and whether it is an exercise."""
+    from pathlib import Path
+
+    if isinstance(out, Path):
+        from contingency.store.files import open_folder_warning, open_to_others
+
+        folder = out.expanduser()
+        if folder.is_dir() and open_to_others(folder):
+            print(f"contingency: {printable(open_folder_warning(folder))}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser(argv, everything=False)
@@ -127,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(args, "handler", None) or _area("incidents").cmd_tui
         code = handler(args)
         sys.stdout.flush()  # a closed pipe shows here, while it can still be handled below, not at exit
+        if code == 0:
+            _warn_if_others_can_list(getattr(args, "out", None))
         return code
     except (ArgumentError, BadInput, ClockPinError, NotFound, StoreMissing) as exc:
         print(f"contingency: {printable(str(exc))}", file=sys.stderr)

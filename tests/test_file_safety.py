@@ -141,3 +141,26 @@ def test_a_claim_export_that_stops_before_logging_leaves_no_file_under_a_real_na
     files = documents.export(store, incident.id, out)
     assert sorted(f.path.name for f in files) == sorted(p.name for p in out.iterdir())
     assert all(stat.S_IMODE(f.path.stat().st_mode) == 0o600 for f in files)
+
+
+def test_output_folders_the_app_makes_are_owner_only_and_the_officers_own_keep_their_mode(demo_cli, demo_db,
+                                                                                         tmp_path):
+    """Issue 11: every file 0600 in 0700 folders the app makes; a folder the officer already had (their
+    Documents, say) is not changed behind their back, but they are told when others can list it."""
+    from tests.conftest import ok
+
+    made = tmp_path / "new" / "letters"
+    result = ok(demo_cli("letters", "1", "--recipient", "cqc", "--out", str(made), "--db", str(demo_db)))
+    assert "others" not in result.stderr
+    for folder in (made, made.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in made.iterdir())
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    result = ok(demo_cli("letters", "1", "--recipient", "cqc", "--out", str(shared), "--db", str(demo_db)))
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755, "the officer's folder keeps its mode"
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in shared.iterdir())
+    assert f"other users of this computer can list {shared}" in result.stderr
+    assert f"chmod 700 {shared}" in result.stderr
