@@ -29,13 +29,17 @@ def normalise_nhs_number(text: str) -> str:
         raise BadIdentifier(f"NHS number {text!r} must be 10 digits")
     if digits == "0000000000":  # passes Modulus 11, but it is what a list puts when it has no number
         raise BadIdentifier(f"NHS number {text!r} is a placeholder, not a real number; leave it blank if unknown")
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    if check == 10 or check != int(digits[9]):
+    if nhs_check_digit(digits[:9]) != digits[9]:
         raise BadIdentifier(f"NHS number {text!r} fails its check digit (Modulus 11); check for a typo")
     return digits
+
+
+def nhs_check_digit(first_nine: str) -> str | None:
+    """The Modulus 11 check digit for the first nine digits of an NHS number, or None where there is none
+    (a remainder of 10: no number is issued with those nine digits)."""
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1)))
+    check = (11 - total % 11) % 11
+    return None if check == 10 else str(check)
 
 
 def format_nhs_number(digits: str) -> str:

@@ -15,6 +15,7 @@ from contingency.clock import Clock
 from contingency.engine.runs import Answer
 from contingency.models import StoreKind
 from contingency.rules.columns import CANONICAL
+from contingency.rules.identifiers import nhs_check_digit
 from contingency.rules.times import LONDON
 from contingency.rules.words import plural
 from contingency.services.errors import BadInput
@@ -68,11 +69,10 @@ def nhs_test_number(rng: random.Random, used: set[str]) -> str:
     """A valid NHS number from the 999 range, which is never issued to a real patient."""
     while True:
         body = "999" + f"{rng.randrange(10**6):06d}"
-        total = sum(int(d) * w for d, w in zip(body, range(10, 1, -1)))
-        check = (11 - total % 11) % 11
-        if check == 10:
+        check = nhs_check_digit(body)
+        if check is None:
             continue
-        number = body + str(check)
+        number = body + check
         if number not in used:
             used.add(number)
             return number

@@ -24,7 +24,7 @@ from typing import Any
 from contingency.models import Authority, Nation, ServiceKind
 from contingency.person import Funding
 from contingency.rules.columns import CANONICAL, MORE_FIELDS
-from contingency.rules.identifiers import format_nhs_number
+from contingency.rules.identifiers import format_nhs_number, nhs_check_digit
 from contingency.rules.safe_text import csv_cell, csv_row
 from contingency.rules.scenario import (
     FUNDING_KEYS,
@@ -339,11 +339,10 @@ def _nhs_number(rng: random.Random, seen: set[str]) -> str:
     """A 999-range NHS number (never issued) with a valid Modulus 11 check digit."""
     while True:
         body = str(rng.randint(999_000_000, 999_999_999))
-        total = sum(int(d) * w for d, w in zip(body, range(10, 1, -1)))
-        check = (11 - total % 11) % 11
-        if check == 10:
+        check = nhs_check_digit(body)
+        if check is None:
             continue
-        digits = body + str(check)
+        digits = body + check
         if digits not in seen:
             seen.add(digits)
             return digits
