@@ -159,6 +159,197 @@ def incident_playbook(store: Store, incident_id: int, *, now: datetime | None = 
                             running.problems, running.message)
 
 
+@dataclass(frozen=True)
+class StepCount:
+    """How a step stands, counted in people: `total` items, `done` settled (done or not applicable),
+    `open` still to do, `overdue` of those late at the moment asked."""
+
+    total: int
+    done: int
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class PlaybookSummary:
+    """What the playbook section paints, at any roster size (issue 12): every step with its state and timing,
+    a per-person step as counts. Planned like `next_due`: each person with something recorded (or merged
+    away) in full, everyone else as one stand-in per crowd of alike people, so `plan` is a few hundred items
+    however long the roster. A stand-in's id is below zero and it is never a person to name or to record
+    against: `step_people` and `urgent_items` find the real people, a page at a time.
+    """
+
+    incident: Incident
+    playbook: Playbook | None
+    run: Run | None
+    plan: Plan | None  # per-person items are the singles' and the stand-ins' (person.id < 0)
+    earlier_runs: list[Run] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    message: str = ""
+    recorded: tuple[StepItem, ...] = ()
+    singles: tuple = ()  # engine.plan.Someone, in full
+    crowds: dict = field(default_factory=dict)  # stand-in id -> store.playbooks.Crowd
+
+    @property
+    def recorded_ids(self) -> set[int]:
+        return {item.person_id for item in self.recorded if item.person_id is not None}
+
+    def weight(self, item: PlanItem) -> int:
+        """How many people an item stands for: a crowd's stand-in for all of its crowd."""
+        person = item.person
+        return self.crowds[person.id].count if person is not None and person.id < 0 else 1
+
+    def count(self, step_id: str, now: datetime) -> StepCount:
+        step_plan = self.plan.step_plan(step_id) if self.plan else None
+        if step_plan is None:
+            return StepCount(0, 0, 0, 0)
+        total = done = overdue = 0
+        for item in step_plan.items:
+            n = self.weight(item)
+            total += n
+            if not item.is_open:
+                done += n
+            elif item.late_by(now):
+                overdue += n
+        return StepCount(total, done, total - done, overdue)
+
+    def overdue(self, now: datetime) -> int:
+        """Open items late at `now`, each person's item counted."""
+        return sum(self.weight(i) for i in self.plan.items if i.is_open and i.late_by(now)) if self.plan else 0
+
+    def open_count(self) -> int:
+        return sum(self.weight(i) for i in self.plan.items if i.is_open) if self.plan else 0
+
+
+def playbook_summary(store: Store, incident_id: int, *, now: datetime | None = None,
+                     library: Library | None = None) -> PlaybookSummary:
+    """The incident's playbook as the section shows it, made again only after a write (by anyone) or a
+    change of the playbook files. How late each item is moves with the clock: ask `late_by(now)`."""
+    library = library or _library()
+    cache = _SUMMARIES.setdefault(store, {})
+    version = store.version
+    seen, seen_library, summary = cache.get(incident_id, (None, None, None))
+    if seen != version or seen_library is not library or store._tx is not None:
+        summary = _summary(store, incident_id, now or store.clock(), library)
+        if store._tx is None:  # inside a write, what is seen is not yet committed
+            cache[incident_id] = (version, library, summary)
+    return summary
+
+
+_SUMMARIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def summary_ready(store: Store, incident_id: int) -> bool:
+    """Whether `playbook_summary` would answer from what it kept, with no reading."""
+    seen = _SUMMARIES.get(store, {}).get(incident_id)
+    return seen is not None and seen[0] == store.version and seen[1] is _library()
+
+
+def _summary(store: Store, incident_id: int, now: datetime, library: Library | None) -> PlaybookSummary:
+    running = _running(store, incident_id, library)
+    plan, recorded, singles, crowds = None, [], [], []
+    if running.playbook is not None:
+        recorded = store.playbooks.items(running.run.id) if running.run else []
+        recorded_ids = {item.person_id for item in recorded if item.person_id is not None}
+        singles, crowds = store.playbooks.crowds(incident_id, recorded_ids)
+        plan = build_plan(running.playbook, running.incident, singles + [c.like for c in crowds], recorded, now)
+    return PlaybookSummary(running.incident, running.playbook, running.run, plan, running.earlier, running.problems,
+                           running.message, tuple(recorded), tuple(singles), {c.like.id: c for c in crowds})
+
+
+def _targets(summary: PlaybookSummary, items) -> tuple[list, set[int]]:
+    """The crowds and the people (by id) behind these items of the summary's plan."""
+    crowds, ids = [], set()
+    for item in items:
+        if item.person is None:
+            continue
+        if item.person.id < 0:
+            crowds.append(summary.crowds[item.person.id])
+        else:
+            ids.add(item.person.id)
+    return crowds, ids
+
+
+def _items_for(summary: PlaybookSummary, people: list, now: datetime) -> dict[tuple[str, int | None], PlanItem]:
+    """Every item of these real people, exactly as the whole plan has them: planned with the stand-ins, which
+    are enough for every clock that waits on a whole step."""
+    single_ids = {p.id for p in summary.singles}
+    extra = {p.id: p for p in people if p.id not in single_ids}
+    everyone = [*summary.singles, *(c.like for c in summary.crowds.values()), *extra.values()]
+    plan = build_plan(summary.playbook, summary.incident, everyone, summary.recorded, now)
+    wanted = {p.id for p in people}
+    return {(i.step.id, i.person_id): i for i in plan.items if i.person_id in wanted}
+
+
+def step_people(store: Store, summary: PlaybookSummary, step_id: str, *, offset: int = 0, limit: int = 100,
+                now: datetime | None = None) -> list[PlanItem]:
+    """A page of a per-person step's items, in the roster's order: `limit` people from `offset`."""
+    step_plan = summary.plan.step_plan(step_id) if summary.plan else None
+    if step_plan is None or not step_plan.items or not step_plan.step.per_person:
+        return []
+    now = now or store.clock()
+    crowds, ids = _targets(summary, step_plan.items)
+    people = store.playbooks.page_of(summary.incident.id, crowds, ids, summary.recorded_ids, limit=limit,
+                                     offset=offset)
+    items = _items_for(summary, people, now)
+    return [items[(step_id, p.id)] for p in people if (step_id, p.id) in items]
+
+
+def step_place(store: Store, summary: PlaybookSummary, step_id: str, person_id: int) -> int | None:
+    """Where a person stands (from 0) in a per-person step's list, or None if they are not in it."""
+    step_plan = summary.plan.step_plan(step_id) if summary.plan else None
+    if step_plan is None or not step_plan.step.per_person:
+        return None
+    crowds, ids = _targets(summary, step_plan.items)
+    return store.playbooks.place_of(summary.incident.id, crowds, ids, summary.recorded_ids, person_id)
+
+
+def step_first(store: Store, summary: PlaybookSummary, step_id: str, *, now: datetime | None = None
+               ) -> PlanItem | None:
+    """A per-person step's most urgent open item (the first in the roster's order among those as urgent), or,
+    with nothing open, its first item: where the cursor goes when an action needs a person."""
+    step_plan = summary.plan.step_plan(step_id) if summary.plan else None
+    if step_plan is None or not step_plan.items or not step_plan.step.per_person:
+        return None
+    urgent = step_plan.most_urgent
+    if urgent is None:
+        first = step_people(store, summary, step_id, limit=1, now=now)
+        return first[0] if first else None
+    tied = [i for i in step_plan.open_items if attention_key(i) == attention_key(urgent)]
+    crowds, ids = _targets(summary, tied)
+    people = store.playbooks.page_of(summary.incident.id, crowds, ids, summary.recorded_ids, limit=1)
+    return _items_for(summary, people, now or store.clock()).get((step_id, people[0].id)) if people else None
+
+
+def urgent_items(store: Store, summary: PlaybookSummary, limit: int, *, now: datetime | None = None
+                 ) -> list[PlanItem]:
+    """The `limit` most urgent open items, as heapq.nsmallest(limit, plan.open_items, key=attention_key) of the
+    whole plan would list them (ties in step order, then the roster's), reading only the people listed."""
+    if summary.plan is None:
+        return []
+    now = now or store.clock()
+    order = {s.step.id: n for n, s in enumerate(summary.plan.steps)}
+    groups: dict[tuple, list[PlanItem]] = {}
+    for item in summary.plan.open_items:
+        groups.setdefault((attention_key(item), order[item.step.id]), []).append(item)
+    chosen: list[tuple[str, object]] = []  # (step id, person or None)
+    for key in sorted(groups):
+        if len(chosen) >= limit:
+            break
+        items = groups[key]
+        if items[0].person is None:
+            chosen.append((items[0].step.id, None))
+            continue
+        crowds, ids = _targets(summary, items)
+        for person in store.playbooks.page_of(summary.incident.id, crowds, ids, summary.recorded_ids,
+                                              limit=limit - len(chosen)):
+            chosen.append((items[0].step.id, person))
+    people = [p for _, p in chosen if p is not None]
+    found = _items_for(summary, people, now) if people else {}
+    whole = {(i.step.id, None): i for i in summary.plan.items if i.person is None}
+    return [found[(sid, p.id)] if p is not None else whole[(sid, None)] for sid, p in chosen]
+
+
 def next_due(store: Store, incident_id: int, *, now: datetime | None = None,
              library: Library | None = None) -> PlanItem | None:
     """What `incident_playbook(...).plan.next_due` is, without a plan item for every person (issue 12).
@@ -182,20 +373,18 @@ _NEXT_DUE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _next_due(store: Store, incident_id: int, now: datetime, library: Library | None) -> PlanItem | None:
-    running = _running(store, incident_id, library)
-    if running.playbook is None:
+    summary = playbook_summary(store, incident_id, now=now, library=library)
+    plan = summary.plan
+    if plan is None:
         return None
-    recorded = store.playbooks.items(running.run.id) if running.run else []
-    recorded_ids = {item.person_id for item in recorded if item.person_id is not None}
-    singles, crowds = store.playbooks.crowds(incident_id, recorded_ids)
-    plan = build_plan(running.playbook, running.incident, singles + [c.like for c in crowds], recorded, now)
     item = plan.next_due
     if item is None or item.person is None or item.person.id > 0:
         return item
     wanted = attention_key(item)
     tied = [i.person for i in plan.step_plan(item.step.id).items if i.is_open and attention_key(i) == wanted]
-    by_stand_in = {c.like.id: c for c in crowds}
-    first = store.playbooks.first_of(incident_id, [by_stand_in[p.id] for p in tied if p.id < 0], recorded_ids)
+    by_stand_in = summary.crowds
+    first = store.playbooks.first_of(incident_id, [by_stand_in[p.id] for p in tied if p.id < 0],
+                                     summary.recorded_ids)
     rank = {RAG.RED: 0, None: 1, RAG.AMBER: 2, RAG.GREEN: 3}
     person = min([p for p in tied if p.id > 0] + ([first] if first else []),
                  key=lambda p: (rank[p.rag], p.sort_name, p.id))
@@ -314,9 +503,10 @@ def _with_reason(store: Store, incident_id: int, step_id: str, person_id: int | 
                                          log_reason=log_reason)
 
 
-def _target(store: Store, incident_id: int, step_id: str, person_id: int | None) -> tuple[IncidentPlaybook, PlanItem]:
-    """The plan item an action is about, or BadInput saying exactly why it cannot be."""
-    view = incident_playbook(store, incident_id)
+def _target(store: Store, incident_id: int, step_id: str, person_id: int | None) -> tuple[PlaybookSummary, PlanItem]:
+    """The plan item an action is about, or BadInput saying exactly why it cannot be. Planned from the summary
+    and the one person (issue 12): recording a step for one of 50,000 people plans no one else."""
+    view = playbook_summary(store, incident_id)
     if view.plan is None or view.playbook is None:
         raise BadInput(f"incident {incident_id} has no playbook to record against: {view.message}")
     try:
@@ -328,20 +518,24 @@ def _target(store: Store, incident_id: int, step_id: str, person_id: int | None)
         why = {s.id: w for s, w in view.plan.not_applicable}.get(step_id, "")
         raise BadInput(f"step {step_id} does not apply to this incident ({why})")
     if step.per_person and person_id is None:
-        waiting = [i for i in step_plan.items if i.is_open][:5]
+        waiting = [i for i in step_people(store, view, step_id, limit=100) if i.is_open][:5]
         listed = "; ".join(f"{i.person_id} {i.person.name}" for i in waiting)
         raise BadInput(f"step {step_id} is done for each person ({step.for_each_person.describe()}): give the "
                        f"person's id" + (f", e.g. {listed}" if listed else "; nobody on the roster matches yet"))
     if not step.per_person and person_id is not None:
         raise BadInput(f"step {step_id} is for the whole incident, not one person: leave the person out")
-    item = view.plan.item(step_id, person_id)
+    if person_id is None:
+        item = view.plan.item(step_id, None)
+    else:
+        someone = store.playbooks.page_of(incident_id, [], {person_id}, set(), limit=1)
+        item = _items_for(view, someone, store.clock()).get((step_id, person_id)) if someone else None
     if item is None:
         raise BadInput(f"person {person_id} is not on the list for step {step_id} "
                        f"({step.for_each_person.describe()})")
     return view, item
 
 
-def _run_for_writing(store: Store, view: IncidentPlaybook) -> Run:
+def _run_for_writing(store: Store, view: PlaybookSummary) -> Run:
     if view.run is not None:
         return view.run
     run = start_matching(store, view.incident, "first step recorded")

@@ -57,6 +57,7 @@ def _incident(row: dict[str, Any], people_count: int = 0) -> Incident:
 class IncidentRepo:
     def __init__(self, store: Store):
         self.store = store
+        self._counted: tuple[tuple[int, int], dict[int, int]] | None = None
 
     def add(self, facts: IncidentFacts, result: ClassificationResult, status: IncidentStatus) -> Incident:
         with self.store.write() as tx:
@@ -101,7 +102,16 @@ class IncidentRepo:
         return [_incident(row, counts.get(row["id"], 0)) for row in rows]
 
     def _people_counts(self) -> dict[int, int]:
-        if "people" not in self.store.db.table_names():
+        """Live people by incident. Counting reads every person's index entry, and a screen asks for an incident
+        many times a paint (issue 12): counted again only after a write, by anyone (store.version)."""
+        store = self.store
+        writing = store._tx is not None or store.conn.in_transaction  # uncommitted rows: count them, keep nothing
+        version = None if writing else store.version
+        if version is not None and self._counted is not None and self._counted[0] == version:
+            return self._counted[1]
+        if "people" not in store.db.table_names():
             return {}
-        return dict(self.store.conn.execute(
+        counts = dict(store.conn.execute(
             "SELECT incident_id, count(*) FROM people WHERE merged_into IS NULL GROUP BY incident_id"))
+        self._counted = (version, counts) if version is not None else None
+        return counts

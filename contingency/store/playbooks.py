@@ -67,6 +67,21 @@ class Crowd:
     count: int
 
 
+def _alike(crowds: list[Crowd]) -> tuple[str, list]:
+    """SQL true for a person in one of these crowds, on the people_summary index. An unrated person's rag is
+    NULL, and a NULL never equals anything in a row value: unrated crowds are matched on the other columns."""
+    parts, values = [], []
+    for rated in (True, False):
+        wanted = [crowd.columns for crowd in crowds if (crowd.columns[0] is not None) is rated]
+        if not wanted:
+            continue
+        columns = CROWD_COLUMNS if rated else CROWD_COLUMNS[1:]
+        marks = ", ".join(["(" + ", ".join("?" * len(columns)) + ")"] * len(wanted))
+        parts.append(f"({'' if rated else 'rag IS NULL AND '}({', '.join(columns)}) IN (VALUES {marks}))")
+        values += [value for row in wanted for value in (row if rated else row[1:])]
+    return f"({' OR '.join(parts) or '0'})", values
+
+
 class PlaybookRepo:
     def __init__(self, store: Store):
         self.store = store
@@ -102,11 +117,9 @@ class PlaybookRepo:
         exactly as engine.plan orders people: found on the roster index, walking it only until one fits."""
         if not crowds:
             return None
-        marks = ", ".join(["(" + ", ".join("?" * len(CROWD_COLUMNS)) + ")"] * len(crowds))
-        alike = (f"({', '.join(CROWD_COLUMNS)}) IN (VALUES {marks})"
-                 " AND id NOT IN (SELECT value FROM json_each(?))")
-        params = [incident_id, *(value for crowd in crowds for value in crowd.columns),
-                  json.dumps(sorted(recorded_ids))]
+        alike, params = _alike(crowds)
+        alike += " AND id NOT IN (SELECT value FROM json_each(?))"
+        params = [incident_id, *params, json.dumps(sorted(recorded_ids))]
         conn = self.store.conn
         found = [_someone(row) for row in conn.execute(
             f"{_SOMEONE} WHERE incident_id = ? AND merged_into IS NULL AND {alike} AND {_PLAIN_NAMES}"
@@ -117,6 +130,51 @@ class PlaybookRepo:
             f" AND NOT ({_PLAIN_NAMES})", params)]
         rank = {RAG.RED: 0, None: 1, RAG.AMBER: 2, RAG.GREEN: 3}
         return min(found, key=lambda p: (rank[p.rag], p.sort_name, p.id), default=None)
+
+    def _alike_or(self, incident_id: int, crowds: list[Crowd], ids, recorded_ids: set[int]) -> tuple[str, list]:
+        """WHERE for the people of these crowds (live, nothing recorded) and these people by id."""
+        recorded = json.dumps(sorted(recorded_ids))
+        parts, params = [], [incident_id]
+        if crowds:
+            alike, values = _alike(crowds)
+            parts.append(f"(merged_into IS NULL AND {alike} AND id NOT IN (SELECT value FROM json_each(?)))")
+            params += [*values, recorded]
+        if ids:
+            parts.append("id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sorted(ids)))
+        return f"incident_id = ? AND ({' OR '.join(parts) or '0'})", params
+
+    def page_of(self, incident_id: int, crowds: list[Crowd], ids, recorded_ids: set[int], *, limit: int,
+                offset: int = 0) -> list[Someone]:
+        """A page of the people of these crowds and these people (by id), in the roster's order as SQLite
+        sorts it (the roster section's order): `limit` rows however long the roster (issue 12).
+
+        Many of the roster: walked in order on the roster index until the page is full. Few, or a page far
+        down: found on the people_summary index and sorted (the '+' keeps SQLite off the order index)."""
+        where, params = self._alike_or(incident_id, crowds, ids, recorded_ids)
+        found = sum(c.count for c in crowds) + len(ids)
+        everyone = max(self._live(incident_id), found, 1)
+        walk = (offset + limit) * everyone <= found * found  # rows walked to fill the page <= rows to sort
+        return [_someone(row) for row in self.store.conn.execute(
+            f"{_SOMEONE} WHERE {where} ORDER BY {'' if walk else '+'}{_ROSTER_ORDER} LIMIT ? OFFSET ?",
+            [*params, limit, offset])]
+
+    def _live(self, incident_id: int) -> int:
+        return self.store.incidents._people_counts().get(incident_id, 0)
+
+    def place_of(self, incident_id: int, crowds: list[Crowd], ids, recorded_ids: set[int],
+                 person_id: int) -> int | None:
+        """Where `person_id` stands (from 0) among `page_of`'s people, or None if not among them: the people
+        before them in the roster's order, counted (no sort)."""
+        where, params = self._alike_or(incident_id, crowds, ids, recorded_ids)
+        conn = self.store.conn
+        if conn.execute(f"SELECT 1 FROM people WHERE {where} AND id = ?", [*params, person_id]).fetchone() is None:
+            return None
+        rank = _ROSTER_ORDER.split(",")[0]
+        key = conn.execute(f"SELECT {rank}, last_name, first_name FROM people WHERE id = ?", [person_id]).fetchone()
+        return conn.execute(
+            f"SELECT count(*) FROM people WHERE {where} AND ({rank}, last_name COLLATE NOCASE,"
+            " first_name COLLATE NOCASE, id) < (?, ?, ?, ?)", [*params, *key, person_id]).fetchone()[0]
 
     def roster(self, incident_id: int) -> list[Someone]:
         """The few columns of each person a plan tests, without building whole person records."""

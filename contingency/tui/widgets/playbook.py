@@ -1,13 +1,16 @@
 """The incident's playbook: steps by phase with their state and timing in words, guidance beneath.
 
 Per-person steps list their people under them: straight away when one is due within 12 hours (unless
-there are very many), otherwise on `enter` or `space`. `u` switches to one list of open items, most
-urgent first.
+there are very many), otherwise on `enter` or `space`; a page of PAGE people at a time, `enter` on the
+'… more' row for the next. `u` switches to one list of open items, most urgent first.
+
+At any roster size the section paints from a summary (services.playbooks.playbook_summary: each per-person
+step as counts, planned from one stand-in per crowd of alike people) and reads only the people on screen
+(issue 12); it never builds an item for every person.
 """
 
 from __future__ import annotations
 
-import heapq
 from datetime import timedelta
 
 from rich.text import Text
@@ -19,17 +22,23 @@ from textual.message import Message
 from textual.widgets import DataTable, Markdown, Static
 from textual.worker import Worker, WorkerState
 
-from contingency.engine.plan import Plan, PlanItem, StepPlan, attention_key
+from contingency.engine.plan import Plan, PlanItem, StepPlan
 from contingency.engine.runs import ItemState, describe_evidence, required_evidence
 from contingency.engine.words import due_words, item_label, next_due_words, step_words
 from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
 from contingency.services.playbooks import (
-    IncidentPlaybook,
-    incident_playbook,
+    PlaybookSummary,
+    playbook_summary,
     start_step,
+    step_first,
+    step_people,
+    step_place,
+    summary_ready,
+    urgent_items,
 )
+from contingency.services.playbooks import next_due as next_due_item
 from contingency.store import Store
 from contingency.tui.literal import cell
 from contingency.tui.widgets.work import own_store
@@ -37,7 +46,8 @@ from contingency.tui.widgets.work import own_store
 SOON = timedelta(hours=12)
 MANY = 60  # a per-person step with more people than this opens only when asked (space or enter)
 PLAN_HERE = 2000  # people: a bigger incident's plan is made by a worker (issue 12)
-SHOW_AT_MOST = 500  # rows of one person's items (or of the urgent list) in the table; the roster has them all
+PAGE = 100  # people of a per-person step shown at a time: enter on '… more' shows the next page
+SHOW_AT_MOST = 500  # rows of the urgent list in the table; the roster has everyone
 STATE_WORDS = {ItemState.PENDING: "", ItemState.IN_PROGRESS: "DOING", ItemState.DONE: "DONE",
                ItemState.NOT_APPLICABLE: "N/A", ItemState.BLOCKED: "BLOCKED"}
 
@@ -82,13 +92,17 @@ class PlaybookView(Vertical):
         super().__init__(id=id)
         self.store = store
         self.incident_id = incident_id
-        self.view: IncidentPlaybook | None = None
+        self.view: PlaybookSummary | None = None
         self._planned_at: tuple[int, int] | None = None
         self.expanded: set[str] = set()
         self.collapsed: set[str] = set()  # steps the officer closed, kept closed across reloads
         self.urgent_first = False
         self.pending: tuple[str, int | None] | None = None  # a step asked for before the first plan
         self.reveals = 0
+        self.offsets: dict[str, int] = {}  # step id -> the first of its people shown (a page of PAGE)
+        self.rows: dict[str, PlanItem] = {}  # "item:step:person" -> the person's item, for the rows on screen
+        self._pages: dict[tuple[str, int], list[PlanItem]] = {}
+        self._urgent: list[PlanItem] | None = None
         self.wanted = False  # the plan is made when the section is first shown, never for a hidden tab
 
     def compose(self) -> ComposeResult:
@@ -109,9 +123,9 @@ class PlaybookView(Vertical):
         return self.store.clock()
 
     def next_due(self, now) -> str:
-        """What the incident header shows as next, from the plan this view last made."""
-        plan = self.view.plan if self.view else None
-        return next_due_words(plan.next_due if plan else None, now)
+        """What the incident header shows as next (services.playbooks.next_due: from the crowds of alike people,
+        never a plan item a person)."""
+        return next_due_words(next_due_item(self.store, self.incident_id, now=now), now)
 
     # --- filling the table ------------------------------------------------------------------------
 
@@ -122,7 +136,11 @@ class PlaybookView(Vertical):
             self.reload()
 
     def reload(self) -> None:
-        """Make the plan again from the store (after anything is recorded or the screen comes back)."""
+        """Plan again from the store (after anything is recorded or the screen comes back).
+
+        What is planned is a summary (services.playbooks.playbook_summary): every step, a per-person step as
+        counts, from one stand-in per crowd of alike people; a few hundred items however long the roster. The
+        people of a step are read a page at a time, only when the step is open (issue 12)."""
         if not self.wanted or not self.query_one("#playbook-table", DataTable).columns:
             return  # not shown yet: shown() makes the first plan
         version = self.store.version
@@ -130,16 +148,14 @@ class PlaybookView(Vertical):
             self.redraw()  # nothing written since the last plan: only the words for time change
             return
         people = self.store.incidents.get(self.incident_id).people_count
-        if people > PLAN_HERE:
+        if people > PLAN_HERE and not summary_ready(self.store, self.incident_id):
             self._plan_in_background(version, people)
             return
-        self.view = incident_playbook(self.store, self.incident_id)
-        self._planned_at = version
-        self.redraw()
+        self._planned(playbook_summary(self.store, self.incident_id), version)
 
     def _plan_in_background(self, version, people: int) -> None:
-        """A plan for tens of thousands of people takes a second or two: a worker makes it on a connection
-        of its own, and the section says so meanwhile (the header's next step never waits for it)."""
+        """Grouping tens of thousands of people takes a moment: a worker does it on a connection of its own,
+        and the section says so meanwhile (the header's next step never waits for it)."""
         if self.view is None:
             self.query_one("#playbook-summary", Static).update(
                 f"Working out the playbook for {people:,} people…")
@@ -147,15 +163,16 @@ class PlaybookView(Vertical):
 
         def run() -> None:
             with own_store(store) as mine:
-                view = incident_playbook(mine, incident_id)
+                view = playbook_summary(mine, incident_id)
             self.app.call_from_thread(self._planned, view, version)
 
         self.run_worker(run, thread=True, exclusive=True, group="playbook-plan", exit_on_error=False)
 
-    def _planned(self, view: IncidentPlaybook, version) -> None:
+    def _planned(self, view: PlaybookSummary, version) -> None:
         if not self.is_attached:
             return
         self.view, self._planned_at = view, version
+        self._pages, self._urgent = {}, None  # the people of a step are read again, for this plan
         self.redraw()
 
     @on(Worker.StateChanged)
@@ -173,10 +190,11 @@ class PlaybookView(Vertical):
         plan, now = self.view.plan, self.now
         self.query_one("#playbook-summary", Static).update(printable(self._summary(now)))
         table.clear()
+        self.rows = {}
         if plan is not None:
             self._expand_urgent(plan, now)
             if self.urgent_first:
-                self._fill_urgent(table, plan, now)
+                self._fill_urgent(table, now)
             else:
                 self._fill_phases(table, plan, now)
         self._restore(table, selected, scrolled)
@@ -186,8 +204,8 @@ class PlaybookView(Vertical):
         view = self.view
         if view.playbook is None or view.plan is None:
             return f"No playbook: {view.message}."
-        overdue = sum(1 for item in view.plan.open_items if item.late_by(now))
-        words = [view.playbook.title, f"{overdue} OVERDUE" if overdue else "nothing overdue"]
+        overdue = view.overdue(now)
+        words = [view.playbook.title, f"{overdue:,} OVERDUE" if overdue else "nothing overdue"]
         if view.message:
             words.append(view.message)
         if view.problems:
@@ -199,7 +217,8 @@ class PlaybookView(Vertical):
         for step_plan in plan.steps:
             urgent = step_plan.most_urgent
             if (step_plan.step.per_person and urgent and urgent.due_at is not None and urgent.due_at - now <= SOON
-                    and len(step_plan.items) <= MANY and step_plan.step.id not in self.collapsed):
+                    and step_plan.step.id not in self.collapsed
+                    and self.view.count(step_plan.step.id, now).total <= MANY):
                 self.expanded.add(step_plan.step.id)
 
     def _fill_phases(self, table: DataTable, plan: Plan, now) -> None:
@@ -215,36 +234,57 @@ class PlaybookView(Vertical):
             table.add_row(_styled(due_words(item, now, compact=True), item.is_open),
                           _styled(STATE_WORDS[item.state]), cell(step.title), key=f"step:{step.id}")
             return
+        counted = self.view.count(step.id, now)
         shown = step.id in self.expanded
-        count = f"{len(step_plan.items) - step_plan.done_count} of {len(step_plan.items)} open"
+        count = f"{counted.open:,} of {counted.total:,} open" + (
+            f", {counted.overdue:,} OVERDUE" if counted.overdue and counted.total > 1 else "")
         marker = "▾" if shown else "▸"
-        words = step_words(step_plan, now, compact=True)
+        words = step_words(step_plan, now, compact=True)  # a stand-in's timing is its whole crowd's
         table.add_row(_styled(words if words.startswith(("OVERDUE", "due", "after", "BLOCKED")) else ""),
-                      _styled("" if step_plan.open_items else ("ALL DONE" if step_plan.items else "")),
-                      cell(f"{marker} {step.title} ({count if step_plan.items else 'nobody yet'})"),
+                      _styled("" if counted.open or not counted.total else "ALL DONE"),
+                      cell(f"{marker} {step.title} ({count if counted.total else 'nobody yet'})"),
                       key=f"step:{step.id}")
-        if shown:
-            for item in step_plan.items[:SHOW_AT_MOST]:
-                self._add_item(table, item, now)
-            if len(step_plan.items) > SHOW_AT_MOST:
-                table.add_row("", "", cell(f"    … and {len(step_plan.items) - SHOW_AT_MOST:,} more: u lists the most "
-                                           "urgent first; the roster (2) finds anyone"), key=f"more:{step.id}")
+        if not shown or not counted.total:
+            return
+        offset = min(self.offsets.get(step.id, 0), (counted.total - 1) // PAGE * PAGE)  # the list may have shrunk
+        if offset:
+            table.add_row("", "", cell(f"    ↑ people 1–{offset:,}: enter shows the {PAGE} before"),
+                          key=f"less:{step.id}")
+        page = self._page(step.id, offset)
+        for item in page:
+            self._add_item(table, item, now)
+        rest = counted.total - offset - len(page)
+        if rest > 0:
+            table.add_row("", "", cell(f"    … {rest:,} more: enter shows the next {min(PAGE, rest)}; u lists the most "
+                                       "urgent first; the roster (2) finds anyone"), key=f"more:{step.id}")
+
+    def _page(self, step_id: str, offset: int) -> list[PlanItem]:
+        """A page of a step's people: read when first shown, kept until the next plan."""
+        key = (step_id, offset)
+        if key not in self._pages:
+            self._pages[key] = step_people(self.store, self.view, step_id, offset=offset, limit=PAGE, now=self.now)
+        return self._pages[key]
 
     def _add_item(self, table: DataTable, item: PlanItem, now) -> None:
         label = f"    {item.person.label}" + ("" if item.matches else " (no longer matches)")
+        key = f"item:{item.step.id}:{item.person_id}"
+        self.rows[key] = item
         table.add_row(_styled(due_words(item, now, compact=True), item.is_open),
-                      _styled(STATE_WORDS[item.state]), cell(label), key=f"item:{item.step.id}:{item.person_id}")
+                      _styled(STATE_WORDS[item.state]), cell(label), key=key)
 
-    def _fill_urgent(self, table: DataTable, plan: Plan, now) -> None:
-        everything = plan.open_items
-        open_items = heapq.nsmallest(SHOW_AT_MOST, everything, key=attention_key)  # stable, as sorted() was
+    def _fill_urgent(self, table: DataTable, now) -> None:
+        if self._urgent is None:
+            self._urgent = urgent_items(self.store, self.view, SHOW_AT_MOST, now=now)
+        open_items, everything = self._urgent, self.view.open_count()
         if not open_items:
             table.add_row("", "", "Every step is done or not applicable.", key="phase:none")
-        if len(everything) > SHOW_AT_MOST:
-            table.add_row("", "", cell(f"The {SHOW_AT_MOST} most urgent of {len(everything):,} open items"),
+        if everything > SHOW_AT_MOST:
+            table.add_row("", "", cell(f"The {len(open_items)} most urgent of {everything:,} open items"),
                           key="phase:most-urgent")
         for item in open_items:
             key = f"item:{item.step.id}:{item.person_id}" if item.person else f"step:{item.step.id}"
+            if item.person:
+                self.rows[key] = item
             table.add_row(_styled(due_words(item, now, compact=True)), _styled(STATE_WORDS[item.state]),
                           cell(item_label(item, person_first=True)), key=key)
 
@@ -259,25 +299,44 @@ class PlaybookView(Vertical):
         if key in keys:
             self._reveal(keys.index(key), keep=scrolled)
             return
-        plan = self.view.plan
-        upcoming = plan.next_due if plan else None
+        upcoming = next_due_item(self.store, self.incident_id) if self.view.plan else None
         if upcoming is not None:
             self.select(upcoming.step.id, upcoming.person_id)
 
     def select(self, step_id: str, person_id: int | None = None) -> None:
-        """Put the cursor on a step (or one person's item), opening the step's people if need be."""
+        """Put the cursor on a step (or one person's item), opening the step's people, at the page that has
+        the person, if need be."""
         table = self.query_one("#playbook-table", DataTable)
         if self.view is None:  # not mounted yet: the first plan will go there
             self.pending = (step_id, person_id)
             return
         wanted = f"item:{step_id}:{person_id}" if person_id else f"step:{step_id}"
-        if person_id and step_id not in self.expanded and not self.urgent_first:
+        if person_id and not self.urgent_first:
+            again = step_id not in self.expanded
             self.expanded.add(step_id)
             self.collapsed.discard(step_id)
-            self.redraw()
+            if wanted not in self.rows:
+                place = step_place(self.store, self.view, step_id, person_id)
+                if place is not None:
+                    self.offsets[step_id] = place // PAGE * PAGE
+                    again = True
+            if again:
+                self.redraw()
         keys = [row.key.value for row in table.ordered_rows]
         if wanted in keys:
             self._reveal(keys.index(wanted))
+
+    def _turn(self, key: str) -> None:
+        """Enter on '… more' or '↑ people': the step's next or previous page, the cursor on its first person."""
+        kind, _, step_id = key.partition(":")
+        offset = self.offsets.get(step_id, 0)
+        self.offsets[step_id] = max(0, offset + (PAGE if kind == "more" else -PAGE))
+        self.redraw()
+        table = self.query_one("#playbook-table", DataTable)
+        keys = [row.key.value for row in table.ordered_rows]
+        first = next((n for n, k in enumerate(keys) if k.startswith(f"item:{step_id}:")), None)
+        if first is not None:
+            self._reveal(first)
 
     def _reveal(self, row: int, keep: float | None = None) -> None:
         """Cursor to `row`; the list stays where it was if the row is in view, else shows the row with
@@ -309,18 +368,19 @@ class PlaybookView(Vertical):
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def _current(self) -> tuple[StepPlan | None, PlanItem | None]:
-        """The step under the cursor and, if the row is one thing to do, that item."""
+        """The step under the cursor and, if the row is one thing to do, that item (a real person's: a
+        step's own plan has stand-ins for its crowds)."""
         key = self._row_key()
         plan = self.view.plan if self.view else None
-        if not key or plan is None or key.startswith(("phase:", "more:")):
+        if not key or plan is None or key.startswith(("phase:", "more:", "less:")):
             return None, None
         kind, _, rest = key.partition(":")
         if kind == "step":
             step_plan = plan.step_plan(rest)
             single = step_plan.items[0] if step_plan and not step_plan.step.per_person else None
             return step_plan, single
-        step_id, _, person = rest.rpartition(":")
-        return plan.step_plan(step_id), plan.item(step_id, int(person))
+        step_id, _, _ = rest.rpartition(":")
+        return plan.step_plan(step_id), self.rows.get(key)
 
     @on(DataTable.RowHighlighted, "#playbook-table")
     def _highlighted(self) -> None:
@@ -366,8 +426,9 @@ class PlaybookView(Vertical):
                 wanted = step_plan.step.for_each_person.describe()
                 self.app.notify(f"Nobody on the roster matches this step yet ({wanted}).")
                 return None
-            first = step_plan.most_urgent or step_plan.items[0]
-            self.select(step_plan.step.id, first.person_id)
+            first = step_first(self.store, self.view, step_plan.step.id)
+            if first is not None:
+                self.select(step_plan.step.id, first.person_id)
             self.app.notify("This step is done person by person: choose the person, then press the key again.")
             return None
         self.app.notify("Highlight a step first.")
@@ -452,6 +513,10 @@ class PlaybookView(Vertical):
 
     @on(DataTable.RowSelected, "#playbook-table")
     def _selected(self) -> None:
+        key = self._row_key()
+        if key and key.startswith(("more:", "less:")):
+            self._turn(key)
+            return
         step_plan, item = self._current()
         if item is not None and item.person is not None:
             from contingency.tui.screens.person import PersonScreen
