@@ -281,21 +281,11 @@ def _growth(small: Counter, large: Counter, unit: str, n: int = 3) -> str:
                      if count > 0) or "nothing grew"
 
 
-# What the counts showed dominating each failing walk (1 Dec 2026, ~18:00 UTC, while issue 12's fixes were
-# landing: expect these to flip to XPASS, and then remove the entry).
+# Sections known to read the whole roster, with what the counts showed (none today: the playbook and
+# notifications entries were removed when their fixes landed, 1 Dec 2026). A new entry makes that case a strict xfail.
 READS: dict[str, str] = {
-    "playbook": "showing it plans from the whole roster: SELECT id, first_name, ... FROM people WHERE incident_id = ? "
-                "(store/playbooks.py _SOMEONE, from the playbook section's worker), 10,002 rows at 5,000 people: "
-                "the roster read twice",
-    "notifications": "showing it syncs the register (services/notifications.sync in the section's worker): SELECT * "
-                     "FROM people ... for every person, then an INSERT INTO notifications and an INSERT INTO "
-                     "event_log for each of them (5,011 of each at 5,000 people)",
 }
-WORK: dict[str, str] = {
-    "playbook": "9.5x the VM steps for 5x the people: the roster read twice at 5,000 people (once at 1,000) and "
-                "the people counts of every incident (store/incidents.py _people_counts: count(*) GROUP BY "
-                "incident_id over people) run again and again",
-}
+WORK: dict[str, str] = {}
 
 
 def _case(section: str, reasons: dict[str, str]):

@@ -164,6 +164,21 @@ def test_an_out_of_date_letter_cannot_be_marked_sent(store, bradford, tmp_path):
         service.mark_sent(store, incident_id, "INC1-LA-E08000032-v1", "secure email")
 
 
+def test_a_letter_is_checked_against_the_roster_before_it_is_marked_sent(store, bradford, tmp_path, monkeypatch):
+    """Nobody has looked at the register since the roster changed (no sync): marking sent checks first, so the
+    out-of-date letter is refused rather than sent; on a roster too big to check there and then, the officer is
+    told to check it first."""
+    incident_id, _ = bradford
+    service.generate(store, incident_id, tmp_path, recipients=["Bradford"])
+    person(store, incident_id, first_name="Ben", last_name="Samplewood", funding="LA", funding_body="Bradford")
+    monkeypatch.setattr(service, "CHECK_BEFORE_SENDING", 0)
+    with pytest.raises(BadInput, match="press r in Notifications"):
+        service.mark_sent(store, incident_id, "INC1-LA-E08000032-v1", "secure email")
+    monkeypatch.undo()
+    with pytest.raises(BadInput, match="out of date"):
+        service.mark_sent(store, incident_id, "INC1-LA-E08000032-v1", "secure email")
+
+
 def test_the_chase_list_shows_unanswered_letters_past_reply_by_with_how_overdue(store, bradford, tmp_path):
     incident_id, _ = bradford
     service.generate(store, incident_id, tmp_path, recipients=["Bradford", "cqc"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -136,8 +137,19 @@ def cmd_letters(args: argparse.Namespace) -> int:
     store = store_for(args)
     if args.recipient and args.bodies_only:
         raise BadInput("give --recipient or --bodies-only, not both")
-    files = generate(store, args.incident, args.out, formats=_formats(args.format), recipients=args.recipient,
-                     include_people=not args.bodies_only)
+    # A bounded run (the bodies, or the letters named) in a process that ends with it: Python's cycle collector
+    # would walk the roster's tens of thousands of objects again and again while the letters are drawn (a fifth
+    # of the time at 50,000 people), to find next to no garbage; reference counting still frees what is done
+    # with. A print run of letters to every person keeps it: that many letters' leftovers would add up.
+    bounded = args.bodies_only or bool(args.recipient)
+    if bounded:
+        gc.disable()
+    try:
+        files = generate(store, args.incident, args.out, formats=_formats(args.format), recipients=args.recipient,
+                         include_people=not args.bodies_only)
+    finally:
+        if bounded:
+            gc.enable()
     data = [{"reference": f.notification.reference, "recipient": f.notification.recipient_name,
              "format": f.format.value, "path": str(f.path), "sha256": f.sha256, "warning": f.warning} for f in files]
     emit(args, data, "\n".join(str(f.path) for f in files) if files else "no letters to write")

@@ -12,7 +12,7 @@ from typing import Any
 
 from contingency.models import Authority, Classification, Incident, Settings
 from contingency.notification import Notification, NotificationKind, NotificationPlan
-from contingency.person import Person
+from contingency.person import Basis, Person
 from contingency.rules.authorities import AuthorityIndex
 from contingency.rules.events import event_by_key
 from contingency.rules.geography import Geography
@@ -88,10 +88,12 @@ def person_row(person: Person, why: str, recover: bool) -> dict[str, Any]:
 def letter_context(*, notification: Notification, plan: NotificationPlan, incident: Incident,
                    people: dict[int, Person], settings: Settings, ours: Authority, area: Authority | None,
                    exercise: bool, issued_at: datetime, replaces: Notification | None,
-                   authorities: AuthorityIndex | None = None, geography: Geography | None = None) -> dict[str, Any]:
+                   authorities: AuthorityIndex | None = None, geography: Geography | None = None,
+                   basis_counts: dict[str, int] | None = None) -> dict[str, Any]:
     """`authorities` names the council holding a not-our-duty person's duty and sorts a council's people by
     why it is told; `geography` says whether an ICB letter cites s.52(9). Without them the letter still
-    renders: the council is described, not named, and s.52(9) is put as a condition."""
+    renders: the council is described, not named, and s.52(9) is put as a condition. `basis_counts` (basis
+    value: people, the whole roster) gives CQC's numbers when `people` holds only those the letters name."""
     index = authorities or AuthorityIndex(())
     rows = [person_row(people[c.person_id], c.why, c.recover) for c in plan.people]
     body_letter = notification.kind in (NotificationKind.COUNCIL, NotificationKind.CROSS_BORDER)
@@ -122,16 +124,19 @@ def letter_context(*, notification: Notification, plan: NotificationPlan, incide
         "recover": [row for row in rows if row["recover"]],
         # One list per paragraph of a letter to a council (contingency.rules.notifications.Role): a council's
         # own residents are never in the recovery notice, whatever the incident's area.
-        "groups": {role.value.replace("-", "_"): [row for row in rows if row["role"] == role.value] for role in Role},
+        "groups": _groups(rows),
         "s48": incident.classification is Classification.SECTION_48_ACTIVE,
     }
     if notification.kind is NotificationKind.ICB:
         code = notification.recipient_ref.partition(":")[2]
         context["letter"]["icb_outside_our_area"] = icb_outside_our_area(code, ours, geography)
     if notification.kind is NotificationKind.CQC:
-        by_basis = Counter(p.determination.basis.label for p in people.values())
-        context["counts"] = {"total": len(people),
-                             "by_basis": [{"label": label, "count": n} for label, n in by_basis.most_common()]}
+        if basis_counts is None:
+            by_basis = Counter(p.determination.basis.label for p in people.values()).most_common()
+        else:
+            by_basis = sorted(((Basis(basis).label, n) for basis, n in basis_counts.items()), key=lambda x: -x[1])
+        context["counts"] = {"total": sum(n for _, n in by_basis),
+                             "by_basis": [{"label": label, "count": n} for label, n in by_basis]}
     if notification.kind is NotificationKind.PERSON:
         person = people[plan.people[0].person_id]
         name, representative = addressee(person.facts)
@@ -146,6 +151,16 @@ def letter_context(*, notification: Notification, plan: NotificationPlan, incide
             "duty_holder": _duty_holder_name(person, index),
         }
     return context
+
+
+def _groups(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows by role (one pass over thousands), in roster order within each."""
+    groups: dict[str, list[dict[str, Any]]] = {role.value: [] for role in Role}
+    for row in rows:
+        found = groups.get(row["role"])
+        if found is not None:
+            found.append(row)
+    return {role.replace("-", "_"): found for role, found in groups.items()}
 
 
 def _duty_holder_name(person: Person, authorities: AuthorityIndex) -> str:

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
@@ -31,9 +32,10 @@ def write_docx(letter: Letter, path: Path) -> None:
     _bold_line(footer, f"{letter.footer} · page ")
     _page_number(footer)
     styles = {name: document.styles[name] for name in ("Heading 1", "Heading 2", "List Bullet", "Table Grid")}
+    tables: list[str] = []
     for block in letter.blocks:
-        _block(document, styles, block)
-    path.write_bytes(_stable(document, letter))
+        _block(document, styles, block, tables)
+    path.write_bytes(_stable(document, letter, tables))
 
 
 def _properties(document, letter: Letter) -> None:
@@ -62,7 +64,7 @@ def _page_number(paragraph: Paragraph) -> None:
     run._r.append(field)
 
 
-def _block(document, styles: dict, block: Block) -> None:
+def _block(document, styles: dict, block: Block, tables: list[str]) -> None:
     # Styles are looked up once per letter: by name, python-docx searches every style each time.
     if block.kind == "title":
         _styled(document, styles["Heading 1"]).add_run(plain(block.lines[0]))
@@ -71,7 +73,7 @@ def _block(document, styles: dict, block: Block) -> None:
     elif block.kind == "bullet":
         _runs(_styled(document, styles["List Bullet"]), block.lines)
     elif block.kind == "table":
-        _table(document, styles["Table Grid"], block.rows)
+        _table(document, styles["Table Grid"], block.rows, tables)
     elif block.kind == "page-break":  # the handover pack's annexes start on a page of their own
         document.add_page_break()
     else:
@@ -100,8 +102,10 @@ def _cell_xml(escaped: str, header: bool) -> str:
             f'<w:t xml:space="preserve">{safe}</w:t></w:r></w:p></w:tc>')
 
 
-def _table(document, style, rows: tuple[tuple[str, ...], ...]) -> None:
-    """Rows are written as XML in one go: python-docx's cell by cell API takes minutes for 50,000 people."""
+def _table(document, style, rows: tuple[tuple[str, ...], ...], tables: list[str]) -> None:
+    """Rows are written as XML text, not built element by element (python-docx's cell by cell API takes minutes
+    for 50,000 people), and not even parsed: the table holds a placeholder row that `_stable` replaces with
+    them in the document's XML as it is written (`tables` collects them, in order)."""
     columns = max(len(row) for row in rows)
     table = document.add_table(rows=0, cols=columns)
     table._tbl.tblStyle_val = style.style_id
@@ -110,20 +114,54 @@ def _table(document, style, rows: tuple[tuple[str, ...], ...]) -> None:
         cells = [row[i] if i < len(row) else "" for i in range(columns)]
         repeat = "<w:trPr><w:tblHeader/></w:trPr>" if number == 0 else ""
         xml.append(f"<w:tr>{repeat}{''.join(_cell_xml(c, number == 0) for c in cells)}</w:tr>")
-    fragment = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(xml)}</w:tbl>")
-    for row in list(fragment):
-        table._tbl.append(row)
+    table._tbl.append(parse_xml(_placeholder(len(tables))))
+    tables.append("".join(xml))
     document.add_paragraph()
 
 
-def _stable(document, letter: Letter) -> bytes:
-    """The same letter gives the same bytes (and SHA-256): zip entries carry the letter's date, not now."""
-    raw = io.BytesIO()
-    document.save(raw)
+def _placeholder(number: int) -> str:
+    return (f'<w:tr {nsdecls("w")}><w:tc><w:p><w:r><w:t>{_PLACEHOLDER}{number}.</w:t></w:r></w:p></w:tc></w:tr>')
+
+
+_PLACEHOLDER = "contingency-table-rows-"
+
+
+def _placed(blob: bytes, tables: list[str]) -> bytes:
+    """The document's XML with each table's placeholder row replaced by its rows."""
+    for number, rows in enumerate(tables):
+        marker = f"<w:tr><w:tc><w:p><w:r><w:t>{_PLACEHOLDER}{number}.</w:t></w:r></w:p></w:tc></w:tr>".encode()
+        if blob.count(marker) != 1:
+            raise ValueError(f"table {number} of the letter lost its place in the document")
+        blob = blob.replace(marker, rows.encode("utf-8"))
+    return blob
+
+
+def _stable(document, letter: Letter, tables: list[str] = ()) -> bytes:
+    """The same letter gives the same bytes (and SHA-256): zip entries carry the letter's date, not now.
+
+    The parts go straight into our zip (as python-docx's own save would write them, in its order), rather
+    than saved, unzipped and zipped again: a council's letter listing thousands of people is megabytes of XML."""
     stamp = letter.issued_at.astimezone(UTC).timetuple()[:6]
     out = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            target.writestr(entry, source.read(info.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    with zipfile.ZipFile(out, "w") as target:
+        writer = _StampedWriter(target, stamp, document.part.partname, tables)
+        PackageWriter._write_content_types_stream(writer, package.parts)
+        PackageWriter._write_pkg_rels(writer, package.rels)
+        PackageWriter._write_parts(writer, package.parts)
     return out.getvalue()
+
+
+class _StampedWriter:
+    """What python-docx's PackageWriter writes each part through, writing into our zip with a fixed date."""
+
+    def __init__(self, target: zipfile.ZipFile, stamp: tuple[int, ...], main, tables: list[str]) -> None:
+        self.target, self.stamp, self.main, self.tables = target, stamp, main, tables
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        if pack_uri == self.main and self.tables:
+            blob = _placed(blob, self.tables)
+        entry = zipfile.ZipInfo(pack_uri.membername, date_time=self.stamp)
+        self.target.writestr(entry, blob, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)

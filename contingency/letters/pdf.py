@@ -16,11 +16,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import TextMode
 
 from contingency.letters.render import Block, Letter, cell, plain, spans
 
@@ -49,6 +49,7 @@ def _coverage() -> frozenset[int]:
     return frozenset.intersection(*faces)
 
 
+@functools.cache  # a character at a time: a council's letter can list thousands of names
 def _printable(char: str) -> bool:
     return (char.isspace() or ord(char) in _coverage()) and unicodedata.bidirectional(char) not in _NEEDS_SHAPING
 
@@ -58,21 +59,30 @@ def safe(text: str) -> str:
     fonts have), and anything DejaVu Sans cannot draw as U+FFFD."""
     if text.isascii():  # most text, and a letter to a council can list thousands of names
         return text
+    return _safe_unicode(text)
+
+
+@functools.lru_cache(maxsize=65_536)  # a name is measured, then drawn: worked out once
+def _safe_unicode(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     if all(map(_printable, text)):
         return text
     return "".join(char if _printable(char) else _MISSING for char in text)
 
 
-def _texts(letter: Letter) -> Iterator[str]:
-    """Every piece of text the PDF prints, composed; ASCII left out, as every font draws it."""
+def _texts(letter: Letter) -> tuple[str, ...]:
+    """Every piece of text the PDF prints, composed; ASCII left out, as every font draws it. Worked out once
+    for a letter: choosing the font and warning about names it cannot draw both ask (thousands of cells)."""
+    return _non_ascii(letter)
+
+
+@functools.lru_cache(maxsize=2)
+def _non_ascii(letter: Letter) -> tuple[str, ...]:
     lines = [letter.title, letter.author, letter.stem, letter.header, letter.footer]
     for block in letter.blocks:
         lines += [plain(line) for line in block.lines]
         lines += [cell(text)[0] for row in block.rows for text in row]
-    for line in lines:
-        if not line.isascii():
-            yield unicodedata.normalize("NFC", line)
+    return tuple(unicodedata.normalize("NFC", line) for line in lines if not line.isascii())
 
 
 def _needs_embedding(letter: Letter) -> bool:
@@ -181,13 +191,23 @@ class _Measure:
                 found = pdf.get_string_width(text)
             else:
                 font, points = self._font(style, size)
-                drawn = text.encode(_ENCODING).decode("latin-1") if self.core else text  # as fpdf2 encodes it
-                found = font.get_text_width(drawn, points, None)[1] / pdf.k
+                if self.core:  # fpdf2's own sum over its width table (CoreFont.get_text_width), the same float
+                    drawn = text.encode(_ENCODING).decode("latin-1")  # as fpdf2 encodes it
+                    found = sum(map(font.cw.__getitem__, drawn)) * points * 0.001 / pdf.k
+                else:
+                    found = font.get_text_width(text, points, None)[1] / pdf.k
             self.cache[key] = found
         return found
 
     def wrap(self, runs: list[tuple[str, bool]], size: float, room: float) -> list[list[tuple[float, str, str]]]:
         """Runs of (text, bold) as lines of (x offset, text, style); a word too long for the room is cut."""
+        if len(runs) == 1:  # a table cell, mostly: when all of it fits, it is one line, its words one space apart
+            text, bold = runs[0]
+            style = "B" if bold else ""
+            joined = " ".join(safe(text).split())
+            # With a hair to spare, so the sum of its words' widths below could never decide otherwise.
+            if joined and self.width(joined, style, size) < room - 0.01:
+                return [[(0.0, joined, style)]]
         lines: list[list[tuple[float, str, str]]] = [[]]
         x, space = 0.0, False
         for text, bold in runs:
@@ -299,27 +319,120 @@ def _column_widths(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ..
     return [m + spare * s / sum(stretch) for m, s in zip(least, stretch)]
 
 
+class _Pen:
+    """`text` and `rect` as fpdf2 draws them in a table (fill mode, no underline or strikethrough, text in the
+    fill colour, an outlined rectangle), giving the same bytes without its checks and wrappers on each call:
+    a council's table of thousands of people is hundreds of thousands of them. A row's operators are put on
+    the page together (`flush`, before anything else draws: the same bytes, in the same order). Anything
+    else goes to fpdf2."""
+
+    def __init__(self, pdf: _LetterPDF) -> None:
+        self.pdf = pdf
+        self.k, self.h = pdf.k, pdf.h
+        self.direct = (pdf.text_mode == TextMode.FILL and not pdf.underline and not pdf.strikethrough
+                       and not pdf._record_text_quad_points and pdf.fill_color == pdf.text_color)
+        self.ops: list[str] = []
+
+    def text(self, x: float, y: float, text: str) -> None:
+        pdf = self.pdf
+        if not self.direct or not pdf.page:
+            self.flush()
+            pdf.text(x, y, text)
+            return
+        if not text.isascii():
+            text = pdf.normalize_text(text)
+        if not pdf.current_font_is_set_on_page:
+            self.ops.append(pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt))
+        self.ops.append(f"BT {x * self.k:.2f} {(self.h - y) * self.k:.2f} Td {pdf.current_font.encode_text(text)} ET")
+
+    def rect(self, x: float, y: float, w: float, h: float) -> None:
+        if not self.pdf.page:
+            self.flush()
+            self.pdf.rect(x, y, w, h)
+            return
+        k = self.k
+        self.ops.append(f"{x * k:.2f} {(self.h - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re S")
+
+    def flush(self) -> None:
+        if self.ops:
+            self.pdf._out("\n".join(self.ops))  # _out ends each with a newline: one call, the same bytes
+            self.ops.clear()
+
+
 def _table(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]) -> None:
     widths = _column_widths(pdf, measure, rows)
+    pen = _Pen(pdf)
+
+    wrapped: dict[tuple[int, str, bool], list[list[tuple[float, str, str]]]] = {}  # reasons and places repeat
 
     def layout(row: tuple[str, ...], header: bool) -> tuple[list[list[list[tuple[float, str, str]]]], float]:
         cells = []
         for index, width in enumerate(widths):
             text, bold = cell(row[index]) if index < len(row) else ("", False)
-            cells.append(measure.wrap([(text, bold or header)], _TABLE, width - 2 * _CELL_PAD))
+            key = (index, text, bold or header)
+            lines = wrapped.get(key)
+            if lines is None:
+                lines = wrapped[key] = measure.wrap([(text, bold or header)], _TABLE, width - 2 * _CELL_PAD)
+            cells.append(lines)
         return cells, max(len(lines) for lines in cells) * _ROW_LINE + 2 * _CELL_PAD
 
+    # Where each column starts, as the operators print it: the same figures `rect` and `text` would print.
+    k, page_height = pdf.k, pdf.h
+    starts = []
+    x = pdf.l_margin
+    for width in widths:
+        starts.append(x)
+        x += width
+    columns = [(x, f"{x * k:.2f}", f"{width * k:.2f}", f"{(x + _CELL_PAD) * k:.2f}") for x, width in zip(starts, widths)]
+
+    encoded: dict[tuple[str, str], str] = {}  # a word as the page's font draws it ("(...) Tj")
+
     def draw(cells: list[list[list[tuple[float, str, str]]]], height: float) -> None:
+        if not pen.direct or not pdf.page:
+            return draw_slowly(cells, height)
+        y = pdf.get_y()
+        top, tall = f"{(page_height - y) * k:.2f}", f"{-height * k:.2f}"
+        baselines: list[str] = []
+        ops = pen.ops
+        # fpdf2 keeps these in its graphics state, behind properties: read once a row, followed as they change.
+        style_now = pdf.font_style if pdf.font_size_pt == _TABLE else None
+        font_set = pdf.current_font_is_set_on_page
+        for lines, (x, left, wide, text_x) in zip(cells, columns):
+            ops.append(f"{left} {top} {wide} {tall} re S")
+            for number, placed in enumerate(lines):
+                while len(baselines) <= number:
+                    baseline = y + _CELL_PAD + _ROW_LINE * (len(baselines) + 1) - 0.9
+                    baselines.append(f"{(page_height - baseline) * k:.2f}")
+                for offset, word, style in placed:
+                    if style != style_now:
+                        pen.flush()
+                        pdf.set_font(pdf.typeface, style, _TABLE)
+                        style_now, font_set = style, pdf.current_font_is_set_on_page
+                    drawn = encoded.get((word, style))
+                    if drawn is None:  # in the face of its style, which is the page's font now
+                        drawn = encoded[(word, style)] = pdf.current_font.encode_text(
+                            pdf.normalize_text(word) if not word.isascii() else word)
+                    if not font_set:
+                        ops.append(pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt))
+                        font_set = True
+                    where = text_x if offset == 0.0 else f"{(x + _CELL_PAD + offset) * k:.2f}"
+                    ops.append(f"BT {where} {baselines[number]} Td {drawn} ET")
+        pen.flush()
+        pdf.set_y(y + height)
+
+    def draw_slowly(cells: list[list[list[tuple[float, str, str]]]], height: float) -> None:
         x, y = pdf.l_margin, pdf.get_y()
         for lines, width in zip(cells, widths):
-            pdf.rect(x, y, width, height)
+            pen.rect(x, y, width, height)
             for number, placed in enumerate(lines):
                 baseline = y + _CELL_PAD + _ROW_LINE * (number + 1) - 0.9
                 for offset, word, style in placed:
                     if (pdf.font_style, pdf.font_size_pt) != (style, _TABLE):
+                        pen.flush()
                         pdf.set_font(pdf.typeface, style, _TABLE)
-                    pdf.text(x + _CELL_PAD + offset, baseline, word)
+                    pen.text(x + _CELL_PAD + offset, baseline, word)
             x += width
+        pen.flush()
         pdf.set_y(y + height)
 
     head = layout(rows[0], True)

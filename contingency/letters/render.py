@@ -82,6 +82,11 @@ _LINE_MARKERS = ("#", "-", "+", ">")
 def _finalize(value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    return _escaped(value)
+
+
+@lru_cache(maxsize=65_536)  # a council's letter repeats the same reasons and places thousands of times
+def _escaped(value: str) -> str:
     text = " ".join(_CONTROL.sub("", value).split()).translate(_SPECIAL)
     return "\\" + text if text.startswith(_LINE_MARKERS) else text
 
@@ -296,6 +301,8 @@ def plain(line: str) -> str:
 
 def cell(text: str) -> tuple[str, bool]:
     """A table cell as (text, bold): a cell is bold only when all of it is."""
+    if "*" not in text and "\\" not in text:  # most cells: plain text (spans would give it back as one run)
+        return text, False
     runs = spans(text)
     return "".join(t for t, _ in runs), bool(runs) and all(bold for _, bold in runs)
 

@@ -415,7 +415,7 @@ def council_role(ref: str, person: Person, classification: Classification, autho
 
 
 def _why(ref: str, person: Person, body: Authority | None, authorities: AuthorityIndex,
-         classification: Classification = C.SECTION_48_ACTIVE) -> str:
+         classification: Classification = C.SECTION_48_ACTIVE, role: Role | None = None) -> str:
     facts = person.facts
     if ref.startswith("icb:"):
         if facts.funding is Funding.NHS_CHC:
@@ -426,7 +426,7 @@ def _why(ref: str, person: Person, body: Authority | None, authorities: Authorit
             return "joint package: the NHS share is yours"
         return "NHS-funded nursing care: the nursing is yours; we meet the other needs"
     cross_border = body is not None and body.nation is not Nation.ENGLAND
-    role = council_role(ref, person, classification, authorities)
+    role = role or council_role(ref, person, classification, authorities)
     if role is Role.DUTY_YOURS:
         if classification is C.NOT_OUR_DUTY:
             return "the service was carried on in your area"
@@ -470,6 +470,13 @@ def council_hold(facts: PersonFacts) -> str | None:
 # --- the plan -------------------------------------------------------------------------------------
 
 _PERSON_LETTER_FOR = frozenset({C.SECTION_48_ACTIVE, C.URGENT_NEED})
+# Who is written to in an incident that writes to people: everyone but these (see plan_notifications).
+PERSON_LETTER_SKIPS = (PersonStatus.DECEASED, Basis.NONE_YET)
+
+
+def writes_to_people(classification: Classification) -> bool:
+    """Whether each affected person gets a letter of their own (brief rules 9, 14, 16, 25)."""
+    return classification in _PERSON_LETTER_FOR
 PROGRESS_EVERY = 250
 _KIND_ORDER = {K.COUNCIL: 0, K.CROSS_BORDER: 1, K.ICB: 2, K.CQC: 3, K.PERSON: 4}
 
@@ -486,6 +493,7 @@ def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Au
     to bodies only (the people's own letters are planned when they are wanted)."""
     roster = {person.id: person for person in people}
     covered: dict[str, list[CoveredPerson]] = {}
+    roles: dict[str, set[Role]] = {}  # for each council, why it hears about its people (worked out once each)
     held: list[HeldBack] = []
     persons: list[NotificationPlan] = []
     total = len(roster)
@@ -499,9 +507,13 @@ def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Au
         for ref in recipients(person, ours, authorities):
             if ref.startswith("la:") and (hold or ref == ours.ref):
                 continue
-            body = authorities.get(ref.partition(":")[2]) if ref.startswith("la:") else None
+            body, role = None, None
+            if ref.startswith("la:"):
+                body = authorities.get(ref.partition(":")[2])
+                role = council_role(ref, person, incident.classification, authorities)
+                roles.setdefault(ref, set()).add(role)
             covered.setdefault(ref, []).append(CoveredPerson(
-                person_id=person.id, why=_why(ref, person, body, authorities, incident.classification),
+                person_id=person.id, why=_why(ref, person, body, authorities, incident.classification, role),
                 recover=det.recover_from == ref))
         # Someone whose care at home was in another council's area is told which council that is: they
         # would otherwise hear from nobody until that council writes (brief rule 5).
@@ -511,8 +523,8 @@ def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Au
 
     if progress is not None:
         progress(total, total)
-    bodies = [_body_plan(incident, ref, tuple(found), roster, authorities, icbs, now, ours, geography)
-              for ref, found in covered.items()]
+    bodies = [_body_plan(incident, ref, tuple(found), roster, authorities, icbs, now, ours, geography,
+                         roles.get(ref, set())) for ref, found in covered.items()]
     if incident.facts.regulated:
         bodies.append(_cqc_plan(incident, now))
     bodies.sort(key=lambda plan: (_KIND_ORDER[plan.kind], plan.recipient_name.lower()))
@@ -522,7 +534,7 @@ def plan_notifications(incident: Incident, people: Iterable[Person], *, ours: Au
 
 def _body_plan(incident: Incident, ref: str, people: tuple[CoveredPerson, ...], roster: dict[int, Person],
                authorities: AuthorityIndex, icbs: ICBIndex, now: datetime, ours: Authority,
-               geography: Geography | None) -> NotificationPlan:
+               geography: Geography | None, roles: set[Role]) -> NotificationPlan:
     prefix, _, code = ref.partition(":")
     if prefix == "icb":
         kind, name = K.ICB, _icb_name(icbs, code)
@@ -532,7 +544,6 @@ def _body_plan(incident: Incident, ref: str, people: tuple[CoveredPerson, ...], 
         body = authorities.get(code)
         kind = K.COUNCIL if body is None or body.nation is Nation.ENGLAND else K.CROSS_BORDER
         name = body.name if body else ref
-        roles = {council_role(ref, roster[p.person_id], incident.classification, authorities) for p in people}
         basis = basis_for(kind, incident.classification, roles, nation=body.nation if body else Nation.ENGLAND)
     ordered = tuple(sorted(people, key=lambda p: _sort_name(roster[p.person_id])))
     identity = [[p.person_id, p.why, p.recover, *_identity(roster[p.person_id])] for p in ordered]

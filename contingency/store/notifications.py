@@ -15,11 +15,16 @@ from contingency.notification import (
 from contingency.rules.notifications import reference_for
 from contingency.rules.times import from_utc_iso, to_utc_iso
 from contingency.store.errors import NotFound
+from contingency.store.eventlog import BULK_CREATE, bulk_digest
 
 if TYPE_CHECKING:
     from contingency.store.store import Store
     from contingency.store.tx import Tx
 
+# From this many new letters at once (a roster's letters to people), one bulk log entry, not one each.
+BULK_FROM = 50
+# The log entity that says up to which roster change the register was last brought up to date (not a table).
+FOLLOWED = "notification-register"
 _TIMES = ("created_at", "issued_at", "reply_by", "sent_at", "acknowledged_at", "last_chased_at")
 _LATEST = ("version = (SELECT max(version) FROM notifications m"
            " WHERE m.incident_id = n.incident_id AND m.recipient_ref = n.recipient_ref)")
@@ -77,11 +82,34 @@ class NotificationRepo:
         return self.get(row["id"])
 
     def add_many(self, tx: Tx, incident_id: int, plans: list[NotificationPlan]) -> list[Notification]:
-        """Version 1 for each new recipient, in one bulk insert (an incident may have 50,000 people)."""
+        """Version 1 for each new recipient, in one bulk insert (an incident may have 50,000 people).
+
+        A few rows are logged one entry each; more are logged as ONE bulk entry whose digest covers every row
+        inserted, which `log verify` recomputes (store.eventlog), as an import logs its people."""
+        if not plans:
+            return []
         first = tx.next_id("notifications")
         rows = [_new_row(first + n, incident_id, plan, 1, tx.at) for n, plan in enumerate(plans)]
-        tx.insert_many("notification", "notifications", rows, incident_id=incident_id)
+        if len(rows) < BULK_FROM:
+            tx.insert_many("notification", "notifications", rows, incident_id=incident_id)
+            return [_notification(row) for row in rows]
+        columns = list(rows[0])
+        tx.conn.executemany(
+            f"INSERT INTO notifications ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",  # noqa: S608
+            [[row[c] for c in columns] for row in rows])
+        last = rows[-1]["id"]
+        tx.record("notification", f"{first}..{last}", BULK_CREATE, incident_id=incident_id,
+                  reason=tx.reason or f"{len(rows):,} letters to be written", after={
+                      "first_id": first, "last_id": last, "count": len(rows),
+                      "digest": bulk_digest(tx.conn, "notification", first, last)})
         return [_notification(row) for row in rows]
+
+    def mark_followed(self, tx: Tx, incident_id: int, roster_version: int, *, persons: bool) -> None:
+        """Record that the register now follows the roster as of `roster_version` (see `followed`): a log entry,
+        not a row, so showing the register need not plan it again from the whole roster to know it is current."""
+        tx.record(FOLLOWED, incident_id, "followed", incident_id=incident_id,
+                  reason="the letters were checked against the roster",
+                  after={"roster_version": roster_version, "persons": persons})
 
     def change(self, tx: Tx, notification: Notification, action: str, reason: str | None = None,
                **fields: Any) -> Notification:
@@ -144,6 +172,23 @@ class NotificationRepo:
             "SELECT count(DISTINCT recipient_ref) FROM notifications WHERE incident_id = ? AND kind = 'person'",
             [incident_id]).fetchone()[0]
         return bodies, persons, count
+
+    def followed(self, incident_id: int) -> tuple[int, bool] | None:
+        """(roster version, whether the letters to people were checked too) the register last followed, or None."""
+        row = self.store.conn.execute(
+            "SELECT after FROM event_log WHERE entity = ? AND entity_id = ? ORDER BY seq DESC LIMIT 1",
+            [FOLLOWED, str(incident_id)]).fetchone()
+        if row is None:
+            return None
+        after = json.loads(row[0])
+        return after["roster_version"], after["persons"]
+
+    def person_letters_due(self, incident_id: int, *, skip_status: str, skip_basis: str) -> int:
+        """How many people on the roster are each written to (rules.notifications decides who is skipped): a
+        count for a screen, without registering 50,000 letters to show it."""
+        return self.store.conn.execute(
+            "SELECT count(*) FROM people WHERE incident_id = ? AND merged_into IS NULL AND status != ?"
+            " AND basis != ?", [incident_id, skip_status, skip_basis]).fetchone()[0]
 
     def latest_for(self, incident_id: int, recipient_ref: str) -> Notification | None:
         row = next(self.store.db.query(

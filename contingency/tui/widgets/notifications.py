@@ -74,13 +74,16 @@ class NotificationsView(Vertical):
                 tooltip="Bring the letters up to date with the roster again"),
     ]
 
+    # Above this many people, bringing the register up to date reads seconds of roster: r does it, not showing.
+    SYNC_HERE = 2_000
     PERSON_ROWS = 200  # the table is for working through bodies; 50,000 person letters are for `contingency letters`
 
     def __init__(self, store: Store, incident_id: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.store = store
         self.incident_id = incident_id
-        self.synced_version = -1
+        self.large = False  # more people than the section brings up to date by itself
+        self.state: service.RegisterState | None = None
         self.held: tuple[HeldBack, ...] = ()
         self.shown: dict[int, Notification] = {}  # the listed letters, so key checks never touch the store
         self.sync_worker: Worker | None = None
@@ -118,23 +121,31 @@ class NotificationsView(Vertical):
         return self.sync_worker is not None or self.preview_worker is not None
 
     def reload(self, *, force: bool = False) -> None:
-        """Paint the register as it stands at once; if the roster moved on, bring it up to date in a thread
-        (seconds at 20,000 people) and paint again when that is done."""
+        """Paint the register as it stands at once. If the roster moved on since the register last followed it
+        (a bounded look at the log), bring it up to date in a thread and paint again when that is done; above
+        SYNC_HERE people that is seconds of reading the whole roster, so the section says so and r
+        does it (for the letters to bodies: the people's are registered when `contingency letters` writes them)."""
         if self.busy:
             return
-        version = self.store.notifications.roster_version(self.incident_id)
-        if force or version != self.synced_version:
+        state = service.register_state(self.store, self.incident_id, persons=True)
+        self.large = state.people > self.SYNC_HERE
+        if self.large:
+            state = service.register_state(self.store, self.incident_id, persons=False)
+        self.state = state
+        if force or (not state.current and not self.large):
             if not self.shown:
                 self._paint()  # the register as it stands (a page of it) while it is brought up to date
-            self._start_sync(version)
+            self._start_sync(state.roster_version)
             return
+        self.stale = not state.current
         self._paint()
+        self.refresh_bindings()
 
     def _start_sync(self, version: int) -> None:
         if not self._sync_idle.is_set():  # an abandoned sync is still finishing its write: never two at once
             self.set_timer(0.2, lambda: self.reload(force=True))
             return
-        total = self.store.people.count(RosterQuery(self.incident_id))
+        total = self.state.people
         self.stale = False
         self.sync_version = version
         self._sync_stop = threading.Event()
@@ -143,11 +154,15 @@ class NotificationsView(Vertical):
         self.query_one("#notify-summary", Static).update(
             f"Bringing the letters up to date with the roster ({total:,} people)" if self.shown else "")
         reporter = Reporter(self, "sync", self._sync_stop)
-        store, incident_id, idle = self.store, self.incident_id, self._sync_idle
+        store, incident_id, idle, large = self.store, self.incident_id, self._sync_idle, self.large
 
         def run() -> service.SyncResult:
             try:
                 with own_store(store) as mine:
+                    if large:  # the letters to bodies; 50,000 to people are registered as they are written
+                        current = service.roster(mine, incident_id, progress=reporter.progress,
+                                                 cancelled=reporter.cancelled, persons=False)
+                        return service.sync(mine, incident_id, current)
                     return service.sync(mine, incident_id, progress=reporter.progress, cancelled=reporter.cancelled)
             finally:
                 idle.set()
@@ -173,7 +188,7 @@ class NotificationsView(Vertical):
         error = event.worker.error
         if event.state is WorkerState.SUCCESS:
             self.held = event.worker.result.held
-            self.synced_version = self.sync_version
+            self.state = service.register_state(self.store, self.incident_id, persons=not self.large)
             self._paint()
         else:
             self.stale = True
@@ -187,6 +202,8 @@ class NotificationsView(Vertical):
         selected = self.selected_id()
         now = self.store.clock()
         bodies, persons, person_count = self.store.notifications.listing(self.incident_id, self.PERSON_ROWS)
+        if self.large:  # the people's letters are registered as they are written: count who is due one
+            person_count = max(person_count, service.person_letters_due(self.store, self.incident_id))
         table.clear()
         self.shown = {}
         for n in bodies + persons:
@@ -198,6 +215,12 @@ class NotificationsView(Vertical):
                   "its own people")]
         if person_count > len(persons):
             lines[0] += f" ({person_count - len(persons):,} person letters not listed: 'contingency letters')"
+        if self.stale and self.state is not None and not self.syncing:
+            if not self.state.checked and not bodies:  # nothing to count yet: say only what r does
+                lines = [f"NOT WORKED OUT yet: r works out who to tell ({self.state.people:,} people, some seconds)"]
+            else:
+                lines.insert(0, "NOT CHECKED against the roster since it changed: r brings the letters up to date "
+                                f"({self.state.people:,} people, some seconds)")
         lines += [f"HELD BACK {h.name}: {h.reason}" for h in self.held]
         self.query_one("#notify-summary", Static).update(printable("\n".join(lines)))
         if selected is not None and str(selected) in [str(k.value) for k in table.rows]:
