@@ -261,7 +261,7 @@ async def test_endex_and_the_debrief_from_the_facilitator_screen(played, tmp_pat
             ("Nobody knew the ICB number", "2027-06-30")]
         await until(pilot, lambda: "ENDED" in str(screen.query_one("#fac-state").content))
         objectives = str(screen.query_one("#fac-objectives").content)
-        assert objectives.startswith("EXERCISE objectives so far: O1 ") and "O2" in objectives
+        assert objectives.startswith("Objectives so far: O1 ") and "O2" in objectives
 
 
 async def test_nothing_of_an_exercise_on_a_live_store(tmp_path):

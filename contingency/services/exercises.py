@@ -227,7 +227,11 @@ def _held_by(store: Store, play: InPlay, expectation_id: str, at: datetime) -> b
     found = play.scenario.expectation(expectation_id)
     if found is None:
         return False
-    held = first_held(store, play, found[1], since=play.clock.startex)
+    inject = found[0]
+    delivery = next((d for d in store.exercises.deliveries() if inject is not None and d.inject_id == inject.id),
+                    None)
+    held = first_held(store, play, found[1], since=play.clock.startex,
+                      delivered_at=delivery.delivered_at if delivery else None)
     return held is not None and held <= at
 
 
@@ -337,10 +341,17 @@ def mark(store: Store, expectation_id: str, *, met: bool, note: str) -> None:
 
 # --- evidence and scores ----------------------------------------------------------------------------------------
 
-def first_held(store: Store, play: InPlay, expectation: Expectation, *, since: datetime) -> datetime | None:
-    """When every key of the expectation's `when` had first held (each key's first time; the latest of them)."""
+def first_held(store: Store, play: InPlay, expectation: Expectation, *, since: datetime,
+               delivered_at: datetime | None = None) -> datetime | None:
+    """When every key of the expectation's `when` had first held (each key's first time; the latest of them).
+    `delivered_at`: when the inject that holds the expectation was delivered. A state (a classification, a
+    letter, an import) may already hold before it, and counts; a `decision` is an answer to the inject, so only
+    an entry recorded at or after its delivery counts (a decision about staffing logged at T+0:25 is not the
+    decision on the agency offer of T+2:00, even if it names an agency)."""
     evidence = EvidenceRepo(store)
-    times = [_key_first_held(store, play, evidence, expectation, key, since) for key in _keys(expectation.when)]
+    times = [_key_first_held(store, play, evidence, expectation, key,
+                             max(since, delivered_at) if key == "decision" and delivered_at else since)
+             for key in _keys(expectation.when)]
     if not times or any(t is None for t in times):
         return None
     return max(t for t in times if t is not None)
@@ -400,8 +411,8 @@ def _letter_refs(store: Store, when: When) -> list[str]:
         return [f"{target.to.value}:%"]
     try:
         if target.to.value == "la":
-            return [f"la:{store.authorities.resolve(target.body).code}"]
-        return [f"icb:{store.icbs.resolve(target.body).code}"]
+            return [store.authorities.resolve(target.body).ref]
+        return [store.icbs.resolve(target.body).ref]
     except (AuthorityNotResolved, LookupError, ValueError):
         return []
 
@@ -470,7 +481,8 @@ def scores(store: Store) -> Scores:
     ended = play.clock.run in (ClockRun.STOPPED, ClockRun.ENDED)
     outcomes = []
     for window in scoring.windows(play.scenario, delivered, _step_due(store, play)):
-        held = first_held(store, play, window.expectation, since=startex + window.since)
+        answered = startex + delivered[window.inject.id] if window.inject is not None else None
+        held = first_held(store, play, window.expectation, since=startex + window.since, delivered_at=answered)
         outcomes.append(scoring.judge(window, None if held is None else held - startex, now=play.offset,
                                       ended=ended, excused=window.expectation.id in excused,
                                       endex=play.scenario.endex))

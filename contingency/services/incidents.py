@@ -95,8 +95,7 @@ def change_facts(store: Store, incident_id: int, reason: str | None = None, **ch
         facts = IncidentFacts.model_validate(facts.model_dump())
     except ValidationError as exc:
         raise BadInput("; ".join(err["msg"] for err in exc.errors())) from None
-    result = classify_for(store, facts)
-    facts = _failure_awareness(store, incident, facts, result, aware_at_given="aware_at" in changes)
+    facts, result = classify_change(store, incident, facts, aware_at_given="aware_at" in changes)
     with store.write(reason):
         updated = store.incidents.update_facts(incident_id, facts, result, reason)
         target = lifecycle.escalation_for(updated.status, result.classification)
@@ -117,6 +116,22 @@ def change_facts(store: Store, incident_id: int, reason: str | None = None, **ch
 
             redetermine_incident(store, incident_id, "the incident's trigger or service changed")
     return updated
+
+
+def classify_change(store: Store, incident: Incident, facts: IncidentFacts, *,
+                    aware_at_given: bool) -> tuple[IncidentFacts, ClassificationResult]:
+    """The facts as they will be saved and their classification, for a change to an existing incident. A warning
+    (or monitoring) incident is judged at the awareness time the failure would take (now, unless the officer
+    typed another): an administration dated today is not 'after the provider stopped' just because the s.56
+    warning came weeks ago (s.52(1), brief rule 6; SI 2015/301 reg 2(1)(b))."""
+    result = classify_for(store, facts)
+    told = aware_at_given and facts.aware_at != incident.facts.aware_at
+    if (not told and result.classification is not Classification.SECTION_48_ACTIVE
+            and incident.classification in (Classification.WARNING, Classification.MONITORING)):
+        at_failure = classify_for(store, facts.model_copy(update={"aware_at": store.clock()}))
+        if at_failure.classification is Classification.SECTION_48_ACTIVE:
+            result = at_failure
+    return _failure_awareness(store, incident, facts, result, aware_at_given=aware_at_given), result
 
 
 def _failure_awareness(store: Store, incident: Incident, facts: IncidentFacts, result: ClassificationResult, *,

@@ -22,7 +22,6 @@ from textual.widgets import Button, DataTable, Digits, Input, Select, Static
 from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import get_current_worker
 
-from contingency.rules.exercise_clock import format_t
 from contingency.services import exercise_debrief as debrief
 from contingency.services import exercises as ex
 from contingency.services.errors import BadInput
@@ -98,7 +97,7 @@ class FacilitatorScreen(AppScreen):
     FacilitatorScreen #fac-state.-paused { color: $warning; }
     FacilitatorScreen #fac-state.-over { color: $error; }
     FacilitatorScreen #fac-injects { height: 1fr; }
-    FacilitatorScreen #fac-objectives { height: 1; padding: 0 1; text-style: bold; }
+    FacilitatorScreen #fac-objectives { height: auto; max-height: 2; padding: 0 1; text-style: bold; }
     FacilitatorScreen #fac-expectations { height: 1fr; }
     """
 
@@ -153,6 +152,8 @@ class FacilitatorScreen(AppScreen):
                     seen: Board | str = board(mine)
                 except (BadInput, StoreError) as exc:
                     seen = str(exc)
+                except Exception as exc:  # noqa: BLE001 - a dead worker would leave the board frozen, silently
+                    seen = f"the scores could not be worked out ({type(exc).__name__}: {exc}); they are tried again"
                 if worker.is_cancelled:
                     return
                 self.app.call_from_thread(self._show_board, seen)
@@ -212,7 +213,7 @@ class FacilitatorScreen(AppScreen):
         self._fill_injects(status, seen.senders)
         self._fill_expectations(seen.expectations)
         rated = " · ".join(f"{oid} {RATING_SHOWN.get(r, r) if r else '—'}" for oid, r in seen.objectives)
-        self.query_one("#fac-objectives", Static).update(f"EXERCISE objectives so far: {rated}")
+        self.query_one("#fac-objectives", Static).update(f"Objectives so far: {rated}")
 
     def _fill_injects(self, status: dict[str, Any], senders: dict[str, tuple[str, str]]) -> None:
         table = self.query_one("#fac-injects", DataTable)
@@ -382,7 +383,10 @@ class JumpDialog(_ExerciseDialog):
             raise BadInput(str(exc)) from None
         arrived = ex.jump(self.store, by)
         count = f"{len(arrived)} inject{'' if len(arrived) == 1 else 's'}" if arrived else "no inject"
-        self.notify(f"EXERCISE clock jumped {format_t(by)[2:]}; {count} arrived", title="Exercise clock")
+        now = ex.status(self.store)
+        # A jump stops at ENDEX: say where the clock is, not only how far was asked.
+        ended = " (ENDEX: play has ended)" if now["state"] == "ended" else ""
+        self.notify(f"EXERCISE clock now {now['clock']}{ended}; {count} arrived", title="Exercise clock")
         return arrived
 
 

@@ -170,6 +170,10 @@ class IncidentScreen(AppScreen):
     def incident(self):
         return self.store.incidents.get(self.incident_id)
 
+    def exercise_changed(self) -> None:
+        """The exercise clock moved (a facilitator's jump in another terminal, a pause): "ago" and OVERDUE now."""
+        self.refresh_header()
+
     def refresh_header(self) -> None:
         now = self.capp.clock()
         # From a plan of a few hundred items, never one per person (issue 12): see services.playbooks.next_due.

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from contingency.models import Incident, ServiceKind
+from contingency.models import Classification, Incident, ServiceKind
 from contingency.rules.events import EVENTS
 from contingency.rules.times import (
     BadDate,
@@ -22,6 +22,7 @@ from contingency.services.errors import BadInput
 from contingency.services.incidents import (
     build_facts,
     change_facts,
+    classify_change,
     classify_for,
     open_incident,
 )
@@ -70,7 +71,7 @@ class IncidentForm(Dialog):
                            id="not-regulated", compact=True)
             yield Field("When we became aware (the duty starts here)",
                         Input(value=format_local(facts.aware_at if facts else now), id="aware-at"),
-                        hint="e.g. 01:40 or 23/11/2026 01:40", id="f-aware-at")
+                        hint=self._aware_hint(), id="f-aware-at")
             yield Field("Date of the event itself (optional)",
                         Input(value=facts.event_date.strftime("%d/%m/%Y") if facts and facts.event_date else "",
                               id="event-date", placeholder="dd/mm/yyyy"), id="f-event-date")
@@ -83,6 +84,13 @@ class IncidentForm(Dialog):
                 yield Field("Why are the facts changing?", Input(id="reason"), id="f-reason")
             yield Static("", id="preview", markup=False)
             yield Button("Save (ctrl+s)", variant="primary", id="save")
+
+    def _aware_hint(self) -> str:
+        if self.incident is not None and self.incident.classification in (Classification.WARNING,
+                                                                           Classification.MONITORING):
+            return ("if this becomes s.48, the duty starts when we learnt of the failure: now, unless you type "
+                    "that time here; this first awareness time is kept (s.52(1))")
+        return "e.g. 01:40 or 23/11/2026 01:40"
 
     def _our_code(self) -> str:
         settings = self.store.settings()
@@ -108,7 +116,11 @@ class IncidentForm(Dialog):
         except BadInput as exc:
             preview.update(f"Classification: not yet: {plain(exc)}")
             return
-        result = classify_for(self.store, facts)
+        if self.incident is None:
+            result = classify_for(self.store, facts)
+        else:
+            result = classify_change(self.store, self.incident, facts,
+                                     aware_at_given=facts.aware_at != self.incident.facts.aware_at)[1]
         preview.update("Classification: " + result.classification.label + "\n" +
                        "\n".join(f"• {r}" for r in result.reasons))
 
