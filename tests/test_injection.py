@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable
 
 from contingency.services import people as people_service
@@ -133,3 +134,18 @@ def test_a_date_in_another_script_s_digits_is_refused_not_guessed():
 
     with pytest.raises(BadDate, match="0-9"):
         parse_uk_date("٢٣/١١/٢٠٢٦")
+
+
+@pytest.mark.parametrize(("cell", "read"), [
+    ("'@mr-a", "@mr-a"), ("'=SUM(A1)", "=SUM(A1)"), ("'-", "-"), ("'+44 7700 900123", "+44 7700 900123"),
+    ("O'Brien", "O'Brien"), ("'Tis", "'Tis"), ("'-12.50", "'-12.50"), ("'", "'"),
+])
+def test_a_cell_our_csv_writer_guarded_reads_back_as_it_was(cell, read):
+    """A list written by the app (or kept safe by hand, OWASP's way) imports without the guard apostrophe, so
+    an exercise tag '@mr-a stays @mr-a; an apostrophe that is part of a name is kept."""
+    from contingency.rules.normalise import clean_text
+    from contingency.rules.safe_text import csv_cell
+
+    assert clean_text(cell) == read
+    if read.startswith(("=", "+", "-", "@")) and read != "-":
+        assert clean_text(csv_cell(read)) == read

@@ -238,3 +238,18 @@ def test_the_command_line_on_real_files(demo_cli, demo_db, tmp_path):
     assert next(i for i in ticked["items"] if i["item"] == "medicines")["state"] == "done"
     refused(demo_cli(*db, "move", "tick", str(person["id"]), "no-such-item", "--na", "--note", "x"))
     ok(demo_cli(*db, "log", "verify"))
+
+
+def test_the_placements_screen_finds_a_person_as_the_roster_does(tmp_path):
+    from contingency.services.placements import find_person
+    from tests.tui_support import demo_store
+
+    store = demo_store(tmp_path)
+    incident_id = next(i.id for i in store.incidents.list() if i.facts.service_kind.value == "care-home")
+    person = next(p for p in store.people.all(incident_id) if p.facts.nhs_number and p.merged_into is None)
+    assert find_person(store, incident_id, person.facts.nhs_number) == (person.id, "")
+    assert find_person(store, incident_id, str(person.id)) == (person.id, "")
+    none, why = find_person(store, incident_id, "zzzz-nobody")
+    assert none is None and "Nobody on this incident matches" in why
+    many, why = find_person(store, incident_id, person.facts.last_name[:2])
+    assert many is None and "people match" in why and "Type more, or the id" in why

@@ -29,7 +29,8 @@ async def test_match_decide_and_tick_at_80x24(tmp_path):
         screen = app.screen
         assert isinstance(screen, PlacementsScreen)
         assert "1 EXPIRED" in str(screen.query_one("#offers-title").render())
-        await pilot.press(*str(person.id), "enter")
+        # Found as the roster finds people: here by NHS number (a name, reference or id would do as well).
+        await pilot.press(*(person.facts.nhs_number or str(person.id)), "enter")
         await pilot.pause()
         assert screen.match_ids, "the demo offers something to the first resident"
         await pilot.press("enter")

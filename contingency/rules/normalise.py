@@ -30,6 +30,7 @@ from contingency.rules.columns import (
     header_key,
 )
 from contingency.rules.identifiers import BadIdentifier, normalise_nhs_number
+from contingency.rules.safe_text import csv_cell_read
 from contingency.rules.times import BadDate, parse_uk_date
 
 
@@ -302,4 +303,4 @@ def clean_text(value: Any) -> str:
     text = "" if value is None else str(value)
     if _ODD_SPACE.search(text):
         text = _SPACES.sub(" ", text)
-    return text.strip()
+    return csv_cell_read(text.strip())

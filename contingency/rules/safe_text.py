@@ -31,6 +31,14 @@ def csv_cell(value: object) -> object:
     return value
 
 
+def csv_cell_read(text: str) -> str:
+    """A cell as it was before `csv_cell` (or a spreadsheet user, by OWASP's same rule) neutralised it: the "'"
+    before text that starts like a formula is a guard, not data, and a spreadsheet never shows it."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START) and not _NUMBER.fullmatch(text[1:]):
+        return text[1:]
+    return text
+
+
 def csv_row(values):
     """Every cell of a csv.writer row through `csv_cell`."""
     return [csv_cell(value) for value in values]

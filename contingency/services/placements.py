@@ -634,3 +634,29 @@ def due_checklist_items(store: Store, *, hours: float = 12, now: datetime | None
             found.append(DueItem(move.incident_id, move.person_id, names[move.person_id],
                                  f"move checklist: {row.rule.title}", row.due_at, row.overdue))
     return sorted(found, key=lambda d: (d.due_at, d.person_id))
+
+
+def find_person(store: Store, incident_id: int, text: str) -> tuple[int | None, str]:
+    """Who the officer means by what they typed on the placements screen: a person id on this incident, or the
+    one person whose name, NHS number, provider reference or date of birth matches (as the roster's search).
+    (person id, "") when exactly one; (None, what to type instead) otherwise."""
+    from contingency.store.errors import NotFound
+    from contingency.store.people import RosterQuery
+
+    text = text.strip()
+    if not text:
+        return None, "Type a name, NHS number, provider reference or person id, then enter."
+    if text.isdigit() and len(text) < 10:
+        try:
+            person = store.people.get(int(text))
+        except NotFound:
+            person = None
+        if person is not None and person.incident_id == incident_id and person.merged_into is None:
+            return person.id, ""
+    found = store.people.rows(RosterQuery(incident_id, search=text), limit=6)
+    if len(found) == 1:
+        return found[0].id, ""
+    if not found:
+        return None, f"Nobody on this incident matches {text!r}."
+    names = ", ".join(f"{r.display_name} (id {r.id})" for r in found[:5])
+    return None, f"{'More than 5' if len(found) > 5 else len(found)} people match {text!r}: {names}. Type more, or the id."

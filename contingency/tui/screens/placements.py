@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from contingency.rules.costs import format_pounds
 from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
-from contingency.services.placements import checklist, decide_move, match, offers, tick
+from contingency.services.placements import checklist, decide_move, find_person, match, offers, tick
 from contingency.store.errors import NotFound
 from contingency.tui.literal import Literal, cell
 from contingency.tui.plain import plain
@@ -30,7 +30,7 @@ class PlacementsScreen(AppScreen):
     DEFAULT_CSS = """
     PlacementsScreen #vacancy-table { height: 7; }
     PlacementsScreen #match-table { height: 1fr; }
-    PlacementsScreen #person-id { width: 20; }
+    PlacementsScreen #person-id { width: 40; }
     """
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="Back to the incident"),
@@ -44,13 +44,14 @@ class PlacementsScreen(AppScreen):
         super().__init__()
         self.incident_id = incident_id
         self.person_id = person_id
+        self.person_hint = ""
         self.match_ids: list[int] = []
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
         yield Static("", id="offers-title", classes="screen-title", markup=False)
         yield DataTable(id="vacancy-table", cursor_type="row", zebra_stripes=True)
-        yield Field("Person id (enter)", Input(id="person-id", type="integer"))
+        yield Field("Person (enter)", Input(id="person-id", placeholder="name, NHS number, ref or id"))
         yield Literal("", id="match-title")
         yield DataTable(id="match-table", cursor_type="row", zebra_stripes=True)
         yield from self.compose_footer()
@@ -92,7 +93,8 @@ class PlacementsScreen(AppScreen):
         self.match_ids = []
         title = self.query_one("#match-title", Literal)
         if self.person_id is None:
-            title.update("Type a person's id above to see the offers that suit them.")
+            title.update(self.person_hint or "Type a person's name, NHS number, reference or id above to see the "
+                         "offers that suit them.")
             return
         try:
             found = match(self.store, self.person_id, now=self.capp.clock())
@@ -112,8 +114,7 @@ class PlacementsScreen(AppScreen):
 
     @on(Input.Submitted, "#person-id")
     def person_entered(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        self.person_id = int(text) if text.isdigit() and int(text) > 0 else None
+        self.person_id, self.person_hint = find_person(self.store, self.incident_id, event.value)
         self.refresh_matches()
         if self.match_ids:
             self.query_one("#match-table", DataTable).focus()
