@@ -70,3 +70,32 @@ async def test_a_no_answer_escalation_is_in_whats_next_and_opens_the_call_round(
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, CallRoundScreen)
+
+
+async def test_b_records_a_bridge_from_the_call_round(tmp_path):
+    from contingency.tui.screens.money_dialogs import ActionDialog
+
+    store = demo_store(tmp_path)
+    incident_id = _home_care(store)
+    before = len(repo(store).covers(incident_id))
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(CallRoundScreen(incident_id))
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog)
+        dialog.query_one("#covered_by", Input).value = "Reablement team"
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # no start time: refused in the dialog, nothing written
+        await pilot.pause()
+        assert app.screen is dialog and "✗" in str(dialog.query_one("#dialog-error", Static).content)
+        dialog.query_one("#starts", Input).value = "00:00"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CallRoundScreen)
+    covers = repo(store).covers(incident_id)
+    assert len(covers) == before + 1 and "Reablement team" in [c.cover.covered_by for c in covers]
+    assert not call_round(store, incident_id).uncovered
+    assert store.verify_log().ok

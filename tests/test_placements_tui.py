@@ -51,3 +51,37 @@ async def test_match_decide_and_tick_at_80x24(tmp_path):
         row = next(r for r in checklist(store, person.id).rows if r.item.key == first)
         assert row.item.state.value == "done" and row.item.note == "Sent with the escort"
         assert "DONE" in str(app.screen.query_one("#check-table").get_row_at(0)[0])
+
+
+async def test_n_records_an_offer_that_lists_at_once(tmp_path):
+    from textual.widgets import Input
+
+    from contingency.tui.screens.money_dialogs import ActionDialog
+
+    store = demo_store(tmp_path)
+    incident_id = next(i.id for i in store.incidents.list() if i.facts.service_kind.value == "care-home")
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(PlacementsScreen(incident_id))
+        await pilot.pause()
+        before = str(app.screen.query_one("#offers-title").render())
+        app.screen.query_one("#vacancy-table").focus()  # the person field has focus first: n would be typed there
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog)
+        dialog.query_one("#provider", Input).value = "Beech House (EXERCISE)"
+        dialog.query_one("#rate", Input).value = "£1,2,3"
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # a money value that is not one: refused in the dialog
+        await pilot.pause()
+        assert app.screen is dialog
+        dialog.query_one("#rate", Input).value = "1,010.00"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PlacementsScreen)
+        assert str(app.screen.query_one("#offers-title").render()) != before
+    from contingency.services.placements import offers
+
+    assert [o.vacancy.weekly_rate_pence for o in offers(store, incident_id)
+            if o.vacancy.provider == "Beech House (EXERCISE)"] == [101_000]

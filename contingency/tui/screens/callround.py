@@ -47,6 +47,8 @@ class CallRoundScreen(AppScreen):
         Binding("u", "uncovered", "Uncovered", id="uncovered",
                 tooltip="Time-critical visits in the next 12 hours that nobody covers, and the bridges"),
         Binding("a", "confirmed", "Confirmed", id="confirmed", tooltip="People confirmed safe or settled, and why"),
+        Binding("b", "bridge", "Bridge", id="bridge",
+                tooltip="Record who covers which visits from when (a bridge), so they stop counting as uncovered"),
         Binding("f5", "refresh", "Refresh", id="refresh-round", show=False, tooltip="Work the list out again now"),
         Binding("escape", "back", "Back", id="back", tooltip="Back to the incident"),
     ]
@@ -154,6 +156,26 @@ class CallRoundScreen(AppScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def action_bridge(self) -> None:
+        from contingency.services.callround import record_cover
+        from contingency.tui.screens.money_dialogs import ActionDialog, Ask
+
+        def act(values: dict[str, object]) -> str:
+            cover = record_cover(self.store, self.incident_id, covered_by=str(values["covered_by"]),
+                                 starts=str(values["starts"]), ends=str(values["ends"]) or None,
+                                 visits=str(values["visits"]), people=str(values["people"]) or None,
+                                 note=str(values["note"]))
+            return f"Bridge recorded: {cover.cover.covered_by}"
+
+        asks = [Ask("covered_by", "Provider or team"), Ask("starts", "From", placeholder="e.g. 06:00 or 02/12/2026 06:00"),
+                Ask("ends", "Until (optional)", placeholder="until further notice"),
+                Ask("visits", "Only these visits", placeholder="all, or e.g. breakfast, 12:00"),
+                Ask("people", "Only these people", placeholder="everyone, or ids or provider refs, commas"),
+                Ask("note", "Note")]
+        self.app.push_screen(ActionDialog("Record a bridge: who covers which visits", asks, act,
+                                          hint="Covered visits stop counting as uncovered from the time given."),
+                             lambda _: self.reload())
 
     def action_back(self) -> None:
         self.app.pop_screen()

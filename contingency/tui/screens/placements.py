@@ -35,7 +35,9 @@ class PlacementsScreen(AppScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="Back to the incident"),
         Binding("enter", "decide", "Decide move", id="decide-move", tooltip="Decide the move to the highlighted match"),
-        Binding("p", "person", "Person", id="pick-person", tooltip="Type the id of the person to match"),
+        Binding("p", "person", "Person", id="pick-person",
+                tooltip="Type who to match: a name, NHS number, provider reference or id"),
+        Binding("n", "add_offer", "Add offer", id="add-offer", tooltip="Record an offer of beds or care hours"),
         Binding("c", "checklist", "Checklist", id="move-checklist", tooltip="The person's move checklist"),
         Binding("r", "refresh", "Refresh", id="refresh-placements", tooltip="Work the lists out again now"),
     ]
@@ -128,6 +130,26 @@ class PlacementsScreen(AppScreen):
 
     def action_refresh(self) -> None:
         self.refresh_all()
+
+    def action_add_offer(self) -> None:
+        from contingency.services.placements import add_vacancy
+        from contingency.tui.screens.money_dialogs import ActionDialog, Ask
+
+        def act(values: dict[str, object]) -> str:
+            vacancy = add_vacancy(self.store, values, incident_id=self.incident_id)
+            return f"Offer {vacancy.id} from {vacancy.provider} recorded"
+
+        asks = [Ask("provider", "Home or agency"), Ask("type", "Type", placeholder="residential, nursing, dementia, "
+                                                         "bariatric, home care", value="residential"),
+                Ask("location", "Home's name and address"), Ask("postcode", "Postcode"),
+                Ask("gender", "Who it is for", value="any", placeholder="any, female or male"),
+                Ask("places", "Beds (or hours a week)", value="1"), Ask("rate", "Weekly rate £", placeholder="1,050.00"),
+                Ask("available_from", "Available from", placeholder="now, or e.g. 24/11/2026 09:00"),
+                Ask("held_until", "Held until", placeholder="e.g. 25/11/2026 17:00"), Ask("contact", "Contact"),
+                Ask("notes", "Notes")]
+        self.app.push_screen(ActionDialog("Record an offer of beds or care hours", asks, act,
+                                          hint="Offers expire when their hold runs out; the list says EXPIRED."),
+                             lambda _: self.refresh_all())
 
     def action_decide(self) -> None:
         table = self.query_one("#match-table", DataTable)
