@@ -136,3 +136,25 @@ def test_a_live_store_can_never_hold_an_exercise_clock(tmp_path):
     with pytest.raises(sqlite3.IntegrityError, match="only be set on an exercise store"):
         live.exercise_clock.save(ec.start(STARTEX, WALL), action="start")
     assert live.exercise_clock.get() is None
+
+
+def test_log_entries_on_the_exercise_clock_keep_the_wall_time_too_and_it_is_hashed(tmp_path):
+    wall = Wall(WALL)
+    store = open_store(tmp_path / "ex.db", officer="Facilitator", clock=wall, create=StoreKind.EXERCISE)
+    with store.write("before STARTEX") as tx:
+        tx.record("note", 1, "create", after={"text": "wall time only"})
+    store.exercise_clock.save(ec.start(STARTEX, wall(), 3), action="start")
+    wall.at = WALL + minutes(10)
+    with store.write("in play") as tx:
+        tx.record("note", 2, "create", after={"text": "story time, wall time beside it"})
+    raw = sqlite3.connect(tmp_path / "ex.db")
+    rows = raw.execute("SELECT entity_id, at, wall_at FROM event_log WHERE entity = 'note' ORDER BY seq").fetchall()
+    assert rows[0][2] is None, "outside an exercise the entry's time is the wall time"
+    assert (datetime.fromisoformat(rows[1][1]), datetime.fromisoformat(rows[1][2])) == (
+        STARTEX + minutes(30), WALL + minutes(10))
+    assert store.verify_log().ok
+    raw.execute("DROP TRIGGER event_log_is_append_only")
+    raw.execute("UPDATE event_log SET wall_at = ? WHERE entity = 'note' AND entity_id = '2'",
+                [(WALL + minutes(99)).isoformat()])
+    raw.commit()
+    assert not open_store(tmp_path / "ex.db", officer="Auditor", clock=wall).verify_log().ok

@@ -69,7 +69,8 @@ def populate(store, make_incident) -> None:
 def log_rows(path: Path) -> list[tuple]:
     conn = raw(path)
     try:
-        return conn.execute("SELECT * FROM event_log ORDER BY seq").fetchall()
+        return conn.execute("SELECT seq, at, officer, entity, entity_id, action, before, after, reason, incident_id,"
+                            " prev_hash, hash FROM event_log ORDER BY seq").fetchall()
     finally:
         conn.close()
 

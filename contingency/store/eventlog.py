@@ -158,14 +158,11 @@ def to_json(value: Any) -> str | None:
 
 
 def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
-    content = json.dumps(
-        [
-            row["seq"], row["at"], row["officer"], row["entity"], row["entity_id"], row["action"],
-            row["before"], row["after"], row["reason"], row["incident_id"],
-        ],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    fields = [row["seq"], row["at"], row["officer"], row["entity"], row["entity_id"], row["action"],
+              row["before"], row["after"], row["reason"], row["incident_id"]]
+    if row.get("wall_at"):  # only entries made on an exercise clock carry one; every older hash stays as it was
+        fields.append(row["wall_at"])
+    content = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
@@ -179,13 +176,15 @@ class LogWriter:
         self._pending: list[tuple] = []
 
     def append(self, *, at: str, officer: str, entity: str, entity_id: str, action: str,
-               before: Any, after: Any, reason: str | None, incident_id: int | None) -> int:
+               before: Any, after: Any, reason: str | None, incident_id: int | None,
+               wall_at: str | None = None) -> int:
+        """`wall_at`: the real time, when `at` is an exercise clock's."""
         self.seq += 1
         before, after = redact(entity, before, after)
         row = {
             "seq": self.seq, "at": at, "officer": officer, "entity": entity,
             "entity_id": str(entity_id), "action": action, "before": to_json(before),
-            "after": to_json(after), "reason": reason, "incident_id": incident_id,
+            "after": to_json(after), "reason": reason, "incident_id": incident_id, "wall_at": wall_at,
         }
         row["prev_hash"] = self.head
         row["hash"] = self.head = entry_hash(self.head, row)
@@ -195,13 +194,21 @@ class LogWriter:
         return self.seq
 
     def flush(self) -> None:
-        if self._pending:
+        if not self._pending:
+            return
+        if any(row[10] is not None for row in self._pending):
+            self.conn.executemany(
+                "INSERT INTO event_log (seq, at, officer, entity, entity_id, action, before, after,"
+                " reason, incident_id, wall_at, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                self._pending,
+            )
+        else:  # also before db/0022 gave the log its wall_at column (the migrations that log, 0002-0013)
             self.conn.executemany(
                 "INSERT INTO event_log (seq, at, officer, entity, entity_id, action, before, after,"
                 " reason, incident_id, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                self._pending,
+                [row[:10] + row[11:] for row in self._pending],
             )
-            self._pending.clear()
+        self._pending.clear()
 
 
 # What goes on paper: enough of the hash that forging a match is out of reach, short enough to copy by hand.
@@ -264,9 +271,10 @@ def verify(conn: sqlite3.Connection, anchor: Anchor | None = None) -> Verificati
     before it is reported first, since it says more exactly where the log was touched."""
     prev_hash, expected_seq, count = GENESIS, 1, 0
     reference: str | None = None
+    wall = ", wall_at" if any(c[1] == "wall_at" for c in conn.execute("PRAGMA table_info(event_log)")) else ""
     cursor = conn.execute(
         "SELECT seq, at, officer, entity, entity_id, action, before, after, reason, incident_id,"
-        " prev_hash, hash FROM event_log ORDER BY seq"
+        f" prev_hash, hash{wall} FROM event_log ORDER BY seq"  # noqa: S608 - no input in it
     )
     columns = [d[0] for d in cursor.description]
     latest: dict[tuple[str, str], Any] = {}

@@ -238,7 +238,10 @@ class Store:
             raise StoreError("who is writing? set the officer's name (--officer, CONTINGENCY_OFFICER or setup)")
         with busy_as_store_error():
             self.conn.execute("BEGIN IMMEDIATE")
-        self._tx = Tx(self.conn, officer=self.officer, at=to_utc_iso(self.clock()), reason=reason)
+        clock = self.clock
+        wall = clock.wall() if isinstance(clock, ExerciseClock) and clock.state() is not None else None
+        self._tx = Tx(self.conn, officer=self.officer, at=to_utc_iso(clock()), reason=reason,
+                      wall_at=to_utc_iso(wall) if wall is not None else None)
         try:
             yield self._tx
             self._tx.log.flush()

@@ -9,10 +9,12 @@ from contingency.store.eventlog import LogWriter
 
 
 class Tx:
-    def __init__(self, conn: sqlite3.Connection, *, officer: str, at: str, reason: str | None):
+    def __init__(self, conn: sqlite3.Connection, *, officer: str, at: str, reason: str | None,
+                 wall_at: str | None = None):
         self.conn = conn
         self.officer = officer
         self.at = at
+        self.wall_at = wall_at  # the real time, when `at` is an exercise clock's
         self.reason = reason
         self.log = LogWriter(conn)
 
@@ -27,7 +29,7 @@ class Tx:
         return self.log.append(
             at=self.at, officer=self.officer, entity=entity, entity_id=str(entity_id), action=action,
             before=before, after=after, reason=reason if reason is not None else self.reason,
-            incident_id=incident_id,
+            incident_id=incident_id, wall_at=self.wall_at,
         )
 
     def insert(self, entity: str, table: str, row: dict[str, Any], *, pk: str = "id",
