@@ -299,3 +299,74 @@ async def test_an_exercise_store_with_no_exercise_in_play_is_as_before(tmp_path)
         assert app.exercise_watch is None
         assert banner(app).startswith(EXERCISE_TEXT) and "inbox" not in banner(app)
         assert not app.check_action("exercise_inbox", ())
+
+
+async def test_a_short_scenario_played_through_the_tui_scores_every_state_in_report_json(played, tmp_path,
+                                                                                          demo_cli):
+    """The issue's Pilot test: a player and a facilitator on one store, driven by their keys; then the
+    after-action report's --json from the command line holds each state and each objective's rating: an
+    inject answered on time (E1), a step late (E2), a contingency inject needed (I4) and one not (I3), a breach
+    (E6), an excused expectation (E5) and a must_not kept (E0)."""
+    from textual.widgets import TextArea
+
+    from contingency.services.incidents import change_facts
+    from contingency.tui.screens.dialogs import DecisionDialog
+    from contingency.tui.screens.exercise_facilitator import EndexDialog
+    from contingency.tui.screens.incident import IncidentScreen
+    from tests.conftest import as_json
+
+    started, wall = played
+    player, facilitator = player_app(tmp_path, wall), player_app(tmp_path, wall, officer="Facilitator")
+
+    async def decide(pilot, app, decision: str, rationale: str) -> None:
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, DecisionDialog))
+        app.screen.query_one("#decision", Input).value = decision
+        app.screen.query_one("#rationale", TextArea).text = rationale
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+
+    async with player.run_test(size=SIZE) as ppilot, facilitator.run_test(size=SIZE) as fpilot:
+        player.push_screen(IncidentScreen(started.incident_id))
+        await ppilot.pause()
+        wall.run(10)  # T+0:10: I1 answered within its 20 minutes
+        await decide(ppilot, player, "Agency staffing tonight", "Four staff for forty is unsafe")
+        wall.run(90)  # T+1:40: s.48 declared twenty minutes after I2's target
+        change_facts(started.store, started.incident_id, reason="the administrator stopped", event_key="administration")
+        wall.run(30)  # T+2:10: I3 not needed (E2 held at 1:40); the breach
+        await decide(ppilot, player, "We will charge for advice to self-funders", "Tested: a breach")
+
+        await fpilot.press("f3")
+        await until(fpilot, lambda: isinstance(facilitator.screen, FacilitatorScreen))
+        screen = facilitator.screen
+        await fpilot.press("j")
+        await until(fpilot, lambda: isinstance(facilitator.screen, JumpDialog))
+        facilitator.screen.query_one(Input).value = "0:30"  # T+2:40: I4 (2:30) arrives, E5 still unmet
+        await fpilot.pause()
+        await fpilot.press("ctrl+s")
+        await until(fpilot, lambda: facilitator.screen is screen)
+        await until(fpilot, lambda: "E5" in _keys(screen.query_one("#fac-expectations", DataTable)))
+        table = screen.query_one("#fac-expectations", DataTable)
+        table.focus()
+        table.move_cursor(row=_keys(table).index("E5"))
+        await fpilot.press("k")
+        await until(fpilot, lambda: isinstance(facilitator.screen, MarkDialog))
+        facilitator.screen.query_one("#kind").value = "excused"
+        facilitator.screen.query_one("#note", Input).value = "The pharmacist was not played"
+        await fpilot.pause()
+        await fpilot.press("ctrl+s")
+        await until(fpilot, lambda: facilitator.screen is screen)
+        await fpilot.press("e")
+        await until(fpilot, lambda: isinstance(facilitator.screen, EndexDialog))
+        await fpilot.press("ctrl+s")
+        await until(fpilot, lambda: ex.in_play(started.store).clock.run.value == "ended")
+
+    report = as_json(demo_cli("--db", str(tmp_path / "short.db"), "exercise", "report", "--out",
+                              str(tmp_path / "report"), "--json"))
+    states = {e["id"]: (e["state"], e["met_at"]) for e in report["expectations"]}
+    assert states == {"E1": ("done", "T+0:10"), "E2": ("late", "T+1:40"), "E0": ("done", None),
+                      "E5": ("excused", None), "E6": ("breach", "T+2:10")}
+    assert {o["id"]: o["rating"] for o in report["objectives"]} == {"O1": "met", "O2": "not-met"}
+    delivered = {d.inject_id: d.how for d in started.store.exercises.deliveries()}
+    assert delivered == {"I1": "on-time", "I2": "on-time", "I3": "not-needed", "I4": "while-away"}
