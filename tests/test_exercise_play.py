@@ -252,3 +252,26 @@ def test_an_officer_given_failure_awareness_time_is_kept(played):
                  aware_at=told_at)
     facts = store.incidents.get(started.incident_id).facts
     assert (facts.aware_at, facts.warning_aware_at) == (told_at, datetime(2027, 3, 3, 22, 40, tzinfo=UTC))
+
+
+def test_the_facilitator_keeps_the_true_copy(tmp_path, demo_cli):
+    """Players import the generated list (with its defects); the facilitator can print or write the truth."""
+    import csv
+    import stat
+
+    from tests.conftest import as_json, ok
+
+    scenario = tmp_path / "short.toml"
+    scenario.write_text(SCENARIO.replace("[[injects]]", '[roster]\nseed = 7\nsize = 4\nservice = "care-home"\n'
+                                         'funding = { own-council = 3, self-funded = 1 }\n'
+                                         'defects = ["missing-dob:1"]\n\n[[injects]]', 1), encoding="utf-8")
+    db = tmp_path / "short.db"
+    ex.start(scenario, db, officer="Facilitator", wall=Wall(WALL))
+    truth = as_json(demo_cli("--db", str(db), "exercise", "truth", "--json"))
+    assert len(truth) == 4 and all(p["date_of_birth"] for p in truth), "the truth has every date of birth"
+    assert sorted(p["funding"] for p in truth).count("self-funded") == 1
+    out = tmp_path / "truth.csv"
+    ok(demo_cli("--db", str(db), "exercise", "truth", "--out", str(out)))
+    with out.open(encoding="utf-8-sig") as handle:
+        assert len(list(csv.DictReader(handle))) == 4
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600

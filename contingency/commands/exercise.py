@@ -45,6 +45,9 @@ def register(cmds: Commands) -> None:
     exercise.add("endex", "end the exercise (ENDEX) before its time", cmd_endex)
     exercise.add("scores", "every expectation's state and every objective's rating so far", cmd_scores)
     _add_report(exercise)
+    truth = exercise.add("truth", "the facilitator's true copy of the roster (what the players' list should have "
+                         "said), as a table or a CSV", cmd_truth)
+    truth.add_argument("--out", type=Path, help="write it as a CSV file here (owner-only) instead of printing it")
 
 
 def _summary(scenario) -> dict:
@@ -124,6 +127,7 @@ def cmd_start(args: argparse.Namespace) -> int:
              f"ENDEX at {status['endex']}, {status['time_scale']} exercise minutes a wall minute."]
     if started.roster_file:
         lines.append(f"The players' provider list (facilitator: hand it over with its inject): {started.roster_file}")
+        lines.append("The true copy, for the facilitator only: 'contingency exercise truth --out FILE'.")
     lines.append(f"Stop codeword: {started.scenario.scenario.stop_codeword}. Players open the store with "
                  f"'contingency --db {args.db}'.")
     emit(args, {**status, "db": str(args.db), "roster_file": str(started.roster_file or "") or None},
@@ -324,4 +328,27 @@ def cmd_improve_list(args: argparse.Namespace) -> int:
     emit(args, {"improvements": rows},
          "\n".join(f"{r['id']:>3} [{r['category']}] {r['lesson']} -> {r['action']} (owner {r['owner_role']}, "
                    f"due {r['due_date']})" for r in rows) or "no improvement plan yet")
+    return EXIT_OK
+
+
+TRUTH_COLUMNS = ("ref", "tag", "first_name", "last_name", "date_of_birth", "funding", "funding_body",
+                 "ordinary_residence", "lives_in", "rag", "capacity_concern", "time_critical", "visit_times",
+                 "couple_with")
+
+
+def cmd_truth(args: argparse.Namespace) -> int:
+    """The true copy is the facilitator's: it says who each person really is, whatever the players' file said."""
+    from contingency.services import exercises
+
+    people = exercises.in_play(_store(args)).run.true_copy
+    if args.out is not None:
+        from contingency.services.exercises import write_true_copy
+
+        path = write_true_copy(people, args.out)
+        emit(args, {"file": str(path), "people": len(people)}, f"the true copy of {len(people)} people: {path}")
+        return EXIT_OK
+    rows = [{k: person.get(k) for k in TRUTH_COLUMNS} for person in people]
+    lines = [" | ".join(TRUTH_COLUMNS)] + [" | ".join("" if v is None else str(v) for v in row.values())
+                                           for row in rows]
+    emit(args, rows, "\n".join(lines) if rows else "this scenario generates no roster")
     return EXIT_OK

@@ -124,6 +124,29 @@ def _write_roster(store: Store, scenario: Scenario, db_path: Path) -> tuple[Path
     return target, generated.true_copy()
 
 
+def write_true_copy(people: list[dict[str, Any]], path: Path) -> Path:
+    """The facilitator's true copy as a CSV (owner-only, written whole or not at all), every field of each
+    person; the name says it is an exercise's and not for players."""
+    import csv
+    import os
+
+    from contingency.rules.safe_text import csv_row
+    from contingency.store.files import new_private_file
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = path / "EXERCISE-true-roster-FACILITATOR-ONLY.csv"
+    columns = list(people[0]) if people else ["ref"]
+    staging = new_private_file(path.with_name(f".{path.name}.part"))
+    with open(staging, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(csv_row(columns))
+        for person in people:
+            writer.writerow(csv_row([person.get(c) for c in columns]))
+    os.replace(staging, path)
+    return path
+
+
 def exercise_folder(db_path: Path) -> Path:
     """Where an exercise's files go (the players' roster, the report): beside its store, owner-only."""
     return Path(db_path).expanduser().with_name(f"{Path(db_path).stem}-exercise-files")
