@@ -275,3 +275,16 @@ def test_the_facilitator_keeps_the_true_copy(tmp_path, demo_cli):
     with out.open(encoding="utf-8-sig") as handle:
         assert len(list(csv.DictReader(handle))) == 4
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_an_attachment_is_found_beside_a_scenario_kept_anywhere(tmp_path):
+    folder = tmp_path / "our-scenarios"
+    folder.mkdir()
+    (folder / "handover-note.txt").write_text("The night manager's notes", encoding="utf-8")
+    scenario = folder / "short.toml"
+    scenario.write_text(SCENARIO.replace('text = "Wages are unpaid; four staff for forty residents."',
+                                         'text = "Wages are unpaid; four staff for forty residents."\n'
+                                         'attachment = "handover-note.txt"'), encoding="utf-8")
+    started = ex.start(scenario, tmp_path / "short.db", officer="Facilitator", wall=Wall(WALL))
+    (first,) = [d for d in started.store.exercises.deliveries() if d.inject_id == "I1"]
+    assert first.attachment == str(folder.resolve() / "handover-note.txt")

@@ -79,7 +79,8 @@ def start(path: Path, db_path: Path, *, officer: str, paused: bool = False, wall
     _set_up_host(store, scenario, officer)
     roster_file, true_copy = _write_roster(store, scenario, db_path)
     store.exercises.start(ExerciseRun(
-        scenario_id=header.id, version=header.version, title=header.title, file_name=path.name,
+        # The whole path: an inject's attachment is a file beside the scenario, wherever the council keeps it.
+        scenario_id=header.id, version=header.version, title=header.title, file_name=str(Path(path).resolve()),
         scenario_text=text, scenario_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         seed=scenario.roster.seed if scenario.roster else None, codeword=header.stop_codeword,
         roster_file=str(roster_file) if roster_file else None, true_copy=true_copy,
@@ -240,9 +241,12 @@ def _attachment(play: InPlay, inject: Inject) -> str | None:
         return None
     if inject.attachment == ROSTER_ATTACHMENT:
         return play.run.roster_file
+    beside = Path(play.run.file_name).parent / inject.attachment
+    if beside.is_absolute() and beside.exists():
+        return str(beside)
     from contingency.services.scenarios import find
 
-    found = find(play.scenario.id)
+    found = find(play.scenario.id)  # a store started before the path was kept: the shipped or council copy
     return str(found.parent / inject.attachment) if found else inject.attachment
 
 
