@@ -17,7 +17,6 @@ and notes, and say so.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import re
 import secrets
@@ -65,17 +64,6 @@ _S42_WORDS = re.compile(r"s\.?\s?42|safeguarding", re.IGNORECASE)
 
 def default_folder(incident_id: int) -> str:
     return f"~/contingency-handover/INC{incident_id}"
-
-
-# --- optional features built alongside this one ---------------------------------------------------------
-
-
-def _optional(module: str) -> Any | None:
-    """A service module that may not exist yet in this build; None if it does not import."""
-    try:
-        return importlib.import_module(f"contingency.services.{module}")
-    except Exception:  # noqa: BLE001 - a missing or broken optional feature must not stop the pack
-        return None
 
 
 # --- what the pack says ----------------------------------------------------------------------------------
@@ -438,30 +426,25 @@ def _body_name(store: Store, ref: str) -> str:
             return found.name if found else ref
         if kind == "icb":
             return store.icbs.resolve(code).name
-    except Exception:  # noqa: BLE001 - a code no longer in the reference data is shown as it is
+    except LookupError:  # a code no longer in the reference data is shown as it is
         return ref
     return ref
 
 
 def _capacity(store: Store, incident_id: int, lines, plan, now: datetime, moves: int) -> dict[str, Any]:
-    """Beds and staff offered, accepted, pending: from the vacancy register (services/placements.py) where
-    this build has one, and what the ledger shows was bought; and the playbook's capacity step."""
-    rows = []
-    placements = _optional("placements")
-    try:
-        offers = placements.offers(store, incident_id, now=now) if placements is not None else None
-    except Exception:  # noqa: BLE001 - the pack says the register could not be read, and goes on
-        offers = None
-    if offers is not None:
-        current = [o for o in offers if not o.expired]
-        rows = [
-            {"what": "offers standing", "count": len(current)},
-            {"what": "places offered (beds, or home-care hours a week)", "count": sum(o.vacancy.places
-                                                                                        for o in current)},
-            {"what": "places still free", "count": sum(max(o.left, 0) for o in current)},
-            {"what": "moves decided, not yet completed (accepted)", "count": moves},
-            {"what": "offers expired", "count": len(offers) - len(current)},
-        ]
+    """Beds and staff offered, accepted, pending: from the vacancy register (services/placements.py) and
+    what the ledger shows was bought; and the playbook's capacity step."""
+    from contingency.services import placements
+
+    offers = placements.offers(store, incident_id, now=now)
+    current = [o for o in offers if not o.expired]
+    rows = [
+        {"what": "offers standing", "count": len(current)},
+        {"what": "places offered (beds, or home-care hours a week)", "count": sum(o.vacancy.places for o in current)},
+        {"what": "places still free", "count": sum(max(o.left, 0) for o in current)},
+        {"what": "moves decided, not yet completed (accepted)", "count": moves},
+        {"what": "offers expired", "count": len(offers) - len(current)},
+    ]
     staff = [line for line in lines if line.category.value in ("agency-staff", "home-care-hours")
              and line.corrects is None]
     beds = [line for line in lines if line.category.value == "care-home-placement" and line.corrects is None]
@@ -476,30 +459,22 @@ def _capacity(store: Store, incident_id: int, lines, plan, now: datetime, moves:
 
 
 def _call_round(store: Store, incident_id: int, now: datetime):
-    """The welfare call-round (services/callround.py) where this build has one; None otherwise."""
-    callround = _optional("callround")
-    if callround is None or not hasattr(callround, "call_round"):
-        return None
-    try:
-        return callround.call_round(store, incident_id, now=now)
-    except Exception:  # noqa: BLE001 - without it, safety is read from statuses and the playbook
-        return None
+    """The welfare call-round (services/callround.py): who is confirmed safe, next visits, uncovered visits."""
+    from contingency.services import callround
+
+    return callround.call_round(store, incident_id, now=now)
 
 
 def _planned_moves(store: Store, incident_id: int, now: datetime) -> dict[int, tuple[int, int, datetime | None]]:
     """Each person with a move decided and not completed: (open checklist items, overdue, first due)."""
-    placements = _optional("placements")
-    if placements is None:
-        return {}
-    try:
-        found = {}
-        for move in placements.repo(store).moves(incident_id):
-            view = placements.checklist(store, move.person_id, now=now)
-            dues = [r.due_at for r in view.rows if r.due_at is not None and r.item.state.is_open]
-            found[move.person_id] = (view.open_count, view.overdue_count, min(dues, default=None))
-        return found
-    except Exception:  # noqa: BLE001 - without it, the playbook's move steps say who is pending
-        return {}
+    from contingency.services import placements
+
+    found = {}
+    for move in placements.repo(store).moves(incident_id):
+        view = placements.checklist(store, move.person_id, now=now)
+        dues = [r.due_at for r in view.rows if r.due_at is not None and r.item.state.is_open]
+        found[move.person_id] = (view.open_count, view.overdue_count, min(dues, default=None))
+    return found
 
 
 def _since(events: list[dict[str, Any]], now: datetime) -> tuple[list[dict[str, str]], dict[str, int]]:
