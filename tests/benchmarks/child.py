@@ -121,19 +121,21 @@ def roster_rows(app: App) -> int:
 
 
 async def open_incident(pilot, incident_id: int) -> None:
-    """From home, open the incident: the care-home is listed second (the home-care one is more overdue)."""
+    """From home, open the incident by its own row (home lists the most overdue first, which moves)."""
     app = pilot.app
     await wait_until(pilot, lambda: screen_named(app, "HomeScreen"), "home screen")
     await pilot.pause()
-    for keys in (("down", "enter"), ("enter",), ("down", "down", "enter")):
-        await pilot.press(*keys)
-        await wait_until(pilot, lambda: screen_named(app, "IncidentScreen"), "incident screen")
-        if getattr(app.screen, "incident_id", incident_id) == incident_id:
-            break
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: screen_named(app, "HomeScreen"), "home screen")
-    else:
+    # The home table is keyed by incident id and ordered by what is most overdue, which the clock decides:
+    # put the cursor on the incident's own row, then press enter as an officer would.
+    tables = [t for t in app.screen.query(DataTable).results(DataTable) if str(incident_id) in
+              [str(k.value) for k in t.rows]]
+    if not tables:
         raise RuntimeError(f"incident {incident_id} is not on the home screen")
+    tables[0].focus()
+    tables[0].move_cursor(row=tables[0].get_row_index(str(incident_id)))
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: screen_named(app, "IncidentScreen"), "incident screen")
     await wait_until(pilot, lambda: roster_rows(app) > 0, "roster rows")
     await settle(pilot)
 
