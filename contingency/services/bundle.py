@@ -36,6 +36,7 @@ from contingency.rules.safe_text import csv_row
 from contingency.rules.times import LONDON, format_local, to_utc_iso
 from contingency.services.errors import BadInput
 from contingency.services.notifications import EXERCISE_FILE_PREFIX
+from contingency.services.output import output_folder
 from contingency.services.progress import CancelCheck, Cancelled, Progress
 from contingency.store import Store
 from contingency.store.files import OWNER_FILE, ensure_private_dir, new_private_file
@@ -178,13 +179,7 @@ def export(store: Store, incident_id: int, out_dir: Path | str, *, for_body: str
     from contingency.services.notifications import roster
 
     incident = store.incidents.get(incident_id)
-    out_dir = Path(out_dir).expanduser()
-    try:
-        ensure_private_dir(out_dir)
-    except OSError as exc:
-        raise BadInput(f"cannot use {out_dir} for the bundle: {exc.strerror}") from None
-    if not out_dir.is_dir():
-        raise BadInput(f"cannot use {out_dir} for the bundle: it is a file, not a folder")
+    out_dir = output_folder(out_dir, "the bundle")
     body_ref, body_name = resolve_body(store, for_body) if for_body else (None, "")
     repo = HandoverRepo(store)
     now = store.clock()

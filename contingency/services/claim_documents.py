@@ -27,9 +27,10 @@ from contingency.services.claims import find, today
 from contingency.services.errors import BadInput
 from contingency.services.incidents import require_settings
 from contingency.services.notifications import EXERCISE_FILE_PREFIX, log_anchor
+from contingency.services.output import output_folder
 from contingency.services.progress import CancelCheck, Cancelled, Progress
 from contingency.store import Store
-from contingency.store.files import ensure_private_dir, new_private_file
+from contingency.store.files import new_private_file
 
 PAYMENT_DAYS = 28  # the playbook chases unpaid claims at 28 days
 
@@ -169,13 +170,7 @@ def export(store: Store, incident_id: int, out_dir: Path, references: Iterable[s
                 raise BadInput(f"{claim.reference} belongs to incident {claim.incident_id}")
     else:
         claims = [c for c in store.claims.for_incident(incident_id) if c.status is not ClaimStatus.WRITTEN_OFF]
-    out_dir = Path(out_dir).expanduser()
-    try:
-        ensure_private_dir(out_dir)
-    except OSError as exc:
-        raise BadInput(f"cannot use {out_dir} for the claims: {exc.strerror}") from None
-    if not out_dir.is_dir():
-        raise BadInput(f"cannot use {out_dir} for the claims: it is a file, not a folder")
+    out_dir = output_folder(out_dir, "the claims")
     written: list[ClaimFile] = []
     for finished, claim in enumerate(claims):
         if cancelled is not None and cancelled():

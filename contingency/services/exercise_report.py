@@ -36,9 +36,9 @@ from contingency.rules.notifications import EXERCISE_MARK
 from contingency.rules.times import format_elapsed, to_utc_iso
 from contingency.services import exercise_debrief as debrief
 from contingency.services import exercises
-from contingency.services.errors import BadInput
+from contingency.services.output import output_folder
 from contingency.store import Store
-from contingency.store.files import ensure_private_dir, new_private_file
+from contingency.store.files import new_private_file
 
 TEMPLATE = "exercise-report.md.j2"
 FORMATS = ("md", "pdf")
@@ -543,13 +543,7 @@ def write(store: Store, out_dir: Path | str) -> ReportResult:
     """Write the report into `out_dir` (0600 files; folders it makes 0700): each file is written under a
     temporary name and renamed into place, so a reader never sees half a report. Nothing is written to
     the store."""
-    out_dir = Path(out_dir).expanduser()
-    try:
-        ensure_private_dir(out_dir)
-    except OSError as exc:
-        raise BadInput(f"cannot use {out_dir} for the report: {exc.strerror}") from None
-    if not out_dir.is_dir():
-        raise BadInput(f"cannot use {out_dir} for the report: it is a file, not a folder")
+    out_dir = output_folder(out_dir, "the report")
     gathered = gather(store)
     rendered = render(store, gathered)
     stem = rendered.letter.stem

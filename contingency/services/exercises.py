@@ -23,8 +23,20 @@ from contingency.clock import Clock, ExerciseClock
 from contingency.models import StoreKind
 from contingency.rules import exercise_clock as ec
 from contingency.rules import exercise_scoring as scoring
-from contingency.rules.exercise_clock import ClockRefusal, ClockRun, ExerciseClockState, format_t
-from contingency.rules.scenario import Expectation, Inject, Scenario, When, parse_scenario, tag_reference
+from contingency.rules.exercise_clock import (
+    ClockRefusal,
+    ClockRun,
+    ExerciseClockState,
+    format_t,
+)
+from contingency.rules.scenario import (
+    Expectation,
+    Inject,
+    Scenario,
+    When,
+    parse_scenario,
+    tag_reference,
+)
 from contingency.rules.times import to_utc_iso
 from contingency.services.errors import BadInput
 from contingency.store import Store, open_store

@@ -44,9 +44,10 @@ from contingency.services import playbooks as playbook_service
 from contingency.services.errors import BadInput
 from contingency.services.incidents import require_settings
 from contingency.services.notifications import EXERCISE_FILE_PREFIX, log_anchor
+from contingency.services.output import output_folder
 from contingency.services.progress import CancelCheck, Cancelled, Progress
 from contingency.store import Store
-from contingency.store.files import ensure_private_dir, new_private_file
+from contingency.store.files import new_private_file
 from contingency.store.handover import PACK_ENTITY, HandoverPack, HandoverRepo
 
 TEMPLATE = "handover-pack.md.j2"
@@ -600,13 +601,7 @@ def generate(store: Store, incident_id: int, out_dir: Path | str, *, note: str =
 
     note = printable(note)
     store.incidents.get(incident_id)
-    out_dir = Path(out_dir).expanduser()
-    try:
-        ensure_private_dir(out_dir)
-    except OSError as exc:
-        raise BadInput(f"cannot use {out_dir} for the handover pack: {exc.strerror}") from None
-    if not out_dir.is_dir():
-        raise BadInput(f"cannot use {out_dir} for the handover pack: it is a file, not a folder")
+    out_dir = output_folder(out_dir, "the handover pack")
     total = 2 + len(formats)
     _tick(progress, cancelled, 0, total)
     gathered = gather(store, incident_id, note=note)

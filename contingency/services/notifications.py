@@ -35,9 +35,10 @@ from contingency.rules.authorities import AuthorityNotResolved
 from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
 from contingency.services.incidents import require_settings
+from contingency.services.output import output_folder
 from contingency.services.progress import CancelCheck, Cancelled, Progress, tick
 from contingency.store import Store
-from contingency.store.files import ensure_private_dir, new_private_file
+from contingency.store.files import new_private_file
 
 S = NotificationStatus
 EXERCISE_FILE_PREFIX = "EXERCISE-NOT-A-REAL-INCIDENT_"
@@ -289,13 +290,7 @@ def generate(store: Store, incident_id: int, out_dir: Path, *, formats: Iterable
     formats = tuple(dict.fromkeys(formats))
     if not formats:
         raise BadInput("choose at least one format: pdf or docx")
-    out_dir = Path(out_dir).expanduser()
-    try:
-        ensure_private_dir(out_dir)
-    except OSError as exc:
-        raise BadInput(f"cannot use {out_dir} for the letters: {exc.strerror}") from None
-    if not out_dir.is_dir():
-        raise BadInput(f"cannot use {out_dir} for the letters: it is a file, not a folder")
+    out_dir = output_folder(out_dir, "the letters")
     current = roster(store, incident_id, cancelled=cancelled, persons=recipients is not None or include_people)
     sync(store, incident_id, current)
     if recipients is not None:
