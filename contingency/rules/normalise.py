@@ -17,7 +17,6 @@ from contingency.models import Nation, ServiceKind
 from contingency.person import RAG, CarerRole, Flag, Funding, ORStatus, PersonStatus
 from contingency.rules.authorities import (
     AuthorityIndex,
-    AuthorityNotResolved,
     ICBIndex,
     normalise,
 )
@@ -225,26 +224,20 @@ class FieldParser:
             raise FieldProblem(Flag.BAD_VALUE, str(exc)) from None
 
     def authority(self, raw: str) -> str:
-        # A list names a dozen councils 50,000 times: each wording is resolved once (the answer or the problem).
-        found = self._authorities.get(raw)
-        if found is None:
-            try:
-                found = self.authorities.resolve(raw).code
-            except AuthorityNotResolved as exc:
-                found = FieldProblem(Flag.AUTHORITY_UNRESOLVED, str(exc))
-            self._remember(self._authorities, raw, found)
-        if isinstance(found, FieldProblem):
-            raise FieldProblem(found.kind, str(found))
-        return found
+        return self._resolved(self._authorities, raw, lambda: self.authorities.resolve(raw).code)
 
     def icb(self, raw: str) -> str:
-        found = self._icbs.get(raw)
+        return self._resolved(self._icbs, raw, lambda: self.icbs.resolve(raw).gss_code)
+
+    def _resolved(self, cache: dict[str, Any], raw: str, resolve: Callable[[], str]) -> str:
+        # A list names a dozen councils 50,000 times: each wording is resolved once (the answer or the problem).
+        found = cache.get(raw)
         if found is None:
             try:
-                found = self.icbs.resolve(raw).gss_code
-            except LookupError as exc:
+                found = resolve()
+            except LookupError as exc:  # AuthorityNotResolved is one
                 found = FieldProblem(Flag.AUTHORITY_UNRESOLVED, str(exc))
-            self._remember(self._icbs, raw, found)
+            self._remember(cache, raw, found)
         if isinstance(found, FieldProblem):
             raise FieldProblem(found.kind, str(found))
         return found
