@@ -79,13 +79,13 @@ class CallRoundRepo:
     # --- reads ----------------------------------------------------------------------------------------
 
     def call(self, call_id: int) -> Call:
-        row = next(self.store.db.query("SELECT * FROM callround_calls WHERE id = ?", [call_id]))
+        row = next(self.store.query("SELECT * FROM callround_calls WHERE id = ?", [call_id]))
         return _call(row)
 
     def calls(self, incident_id: int) -> dict[int, list[Call]]:
         """Every call on the incident by person, oldest first."""
         found: dict[int, list[Call]] = {}
-        for row in self.store.db.query(
+        for row in self.store.query(
                 "SELECT * FROM callround_calls WHERE incident_id = ? ORDER BY person_id, called_at, id",
                 [incident_id]):
             call = _call(row)
@@ -93,16 +93,16 @@ class CallRoundRepo:
         return found
 
     def calls_for_person(self, person_id: int) -> list[Call]:
-        rows = self.store.db.query("SELECT * FROM callround_calls WHERE person_id = ? ORDER BY called_at, id",
+        rows = self.store.query("SELECT * FROM callround_calls WHERE person_id = ? ORDER BY called_at, id",
                                    [person_id])
         return [_call(row) for row in rows]
 
     def cover(self, cover_id: int) -> StoredCover:
-        row = next(self.store.db.query("SELECT * FROM callround_covers WHERE id = ?", [cover_id]))
+        row = next(self.store.query("SELECT * FROM callround_covers WHERE id = ?", [cover_id]))
         return _cover(row)
 
     def covers(self, incident_id: int) -> list[StoredCover]:
-        rows = self.store.db.query("SELECT * FROM callround_covers WHERE incident_id = ? ORDER BY starts_at, id",
+        rows = self.store.query("SELECT * FROM callround_covers WHERE incident_id = ? ORDER BY starts_at, id",
                                    [incident_id])
         return [_cover(row) for row in rows]
 

@@ -104,20 +104,20 @@ class ClaimRepo:
     # --- reads --------------------------------------------------------------------------------------
 
     def get(self, claim_id: int) -> Claim:
-        row = next(self.store.db.query(f"{_CLAIM_SELECT} WHERE c.id = ?", [claim_id]), None)  # noqa: S608
+        row = next(self.store.query(f"{_CLAIM_SELECT} WHERE c.id = ?", [claim_id]), None)  # noqa: S608
         if row is None:
             raise NotFound(f"there is no claim {claim_id}")
         return _claim(row)
 
     def by_reference(self, reference: str) -> Claim | None:
-        row = next(self.store.db.query(f"{_CLAIM_SELECT} WHERE c.reference = ? COLLATE NOCASE",  # noqa: S608
+        row = next(self.store.query(f"{_CLAIM_SELECT} WHERE c.reference = ? COLLATE NOCASE",  # noqa: S608
                                        [reference.strip()]), None)
         return _claim(row) if row else None
 
     def for_incident(self, incident_id: int | None = None) -> list[Claim]:
         """Claims of one incident (or all), by incident, recipient and reference."""
         where, params = ("WHERE c.incident_id = ?", [incident_id]) if incident_id is not None else ("", [])
-        rows = self.store.db.query(f"{_CLAIM_SELECT} {where} ORDER BY c.incident_id, c.kind DESC,"  # noqa: S608
+        rows = self.store.query(f"{_CLAIM_SELECT} {where} ORDER BY c.incident_id, c.kind DESC,"  # noqa: S608
                                    " c.recipient_name, c.reference", params)
         return [_claim(row) for row in rows]
 
@@ -126,7 +126,7 @@ class ClaimRepo:
                                        [incident_id, recipient_ref]).fetchone()[0]
 
     def lines(self, claim_id: int) -> list[ClaimLine]:
-        rows = self.store.db.query(
+        rows = self.store.query(
             "SELECT cl.id, cl.claim_id, cl.allocation_id, a.line_id, a.person_id,"
             " trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')) AS person_name,"
             " p.provider_ref, l.category, l.description, l.supplier, l.period_start, l.period_end, cl.route,"
@@ -145,12 +145,12 @@ class ClaimRepo:
         return out
 
     def payments(self, claim_id: int) -> list[Payment]:
-        rows = self.store.db.query("SELECT * FROM claim_payments WHERE claim_id = ? ORDER BY id", [claim_id])
+        rows = self.store.query("SELECT * FROM claim_payments WHERE claim_id = ? ORDER BY id", [claim_id])
         return [Payment(**{**row, "paid_on": date.fromisoformat(row["paid_on"]),
                            "recorded_at": from_utc_iso(row["recorded_at"])}) for row in rows]
 
     def events(self, claim_id: int) -> list[ClaimEvent]:
-        rows = self.store.db.query("SELECT * FROM claim_events WHERE claim_id = ? ORDER BY id", [claim_id])
+        rows = self.store.query("SELECT * FROM claim_events WHERE claim_id = ? ORDER BY id", [claim_id])
         return [ClaimEvent(**{**row, "at": from_utc_iso(row["at"]), "on_date": _day(row["on_date"])}) for row in rows]
 
     def people_on(self, claim_id: int) -> set[int]:
@@ -159,7 +159,7 @@ class ClaimRepo:
             " WHERE cl.claim_id = ?", [claim_id])}
 
     def claims_for_person(self, person_id: int) -> list[Claim]:
-        rows = self.store.db.query(
+        rows = self.store.query(
             f"{_CLAIM_SELECT} WHERE c.id IN (SELECT cl.claim_id FROM claim_lines cl"  # noqa: S608
             " JOIN cost_allocations a ON a.id = cl.allocation_id WHERE a.person_id = ?) ORDER BY c.reference",
             [person_id])
@@ -196,7 +196,7 @@ class DisputeRepo:
         return self.get(dispute.id)
 
     def get(self, dispute_id: int) -> ORDispute:
-        row = next(self.store.db.query("SELECT * FROM or_disputes WHERE id = ?", [dispute_id]), None)
+        row = next(self.store.query("SELECT * FROM or_disputes WHERE id = ?", [dispute_id]), None)
         if row is None:
             raise NotFound(f"there is no dispute {dispute_id}")
         return _dispute(row)
@@ -209,6 +209,6 @@ class DisputeRepo:
         if open_only:
             clauses.append("resolved_on IS NULL")
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.store.db.query(f"SELECT * FROM or_disputes {where} ORDER BY refer_by, id", params)  # noqa: S608
+        rows = self.store.query(f"SELECT * FROM or_disputes {where} ORDER BY refer_by, id", params)  # noqa: S608
         return [_dispute(row) for row in rows]
 

@@ -101,7 +101,7 @@ class CostRepo:
         return LedgerPages(self.store)
 
     def line(self, line_id: int) -> CostLine:
-        row = next(self.store.db.query("SELECT * FROM cost_lines WHERE id = ?", [line_id]), None)
+        row = next(self.store.query("SELECT * FROM cost_lines WHERE id = ?", [line_id]), None)
         if row is None:
             raise NotFound(f"there is no cost line {line_id}")
         return _line(row, self._allocations("line_id = ?", [line_id]))
@@ -111,7 +111,7 @@ class CostRepo:
         for allocation in self._allocations(
                 "line_id IN (SELECT id FROM cost_lines WHERE incident_id = ?)", [incident_id]):
             shares.setdefault(allocation.line_id, []).append(allocation)
-        rows = self.store.db.query("SELECT * FROM cost_lines WHERE incident_id = ? ORDER BY id", [incident_id])
+        rows = self.store.query("SELECT * FROM cost_lines WHERE incident_id = ? ORDER BY id", [incident_id])
         return [_line(row, shares.get(row["id"], [])) for row in rows]
 
     def allocation(self, allocation_id: int) -> Allocation:
@@ -138,7 +138,7 @@ class CostRepo:
         return self._allocations("person_id = ?", [person_id])
 
     def _allocations(self, where: str, params: list[Any]) -> list[Allocation]:
-        rows = self.store.db.query(f"SELECT * FROM cost_allocations WHERE {where} ORDER BY line_id, person_id, id",  # noqa: S608
+        rows = self.store.query(f"SELECT * FROM cost_allocations WHERE {where} ORDER BY line_id, person_id, id",  # noqa: S608
                                    params)
         return [_allocation(row) for row in rows]
 
@@ -235,7 +235,7 @@ class LedgerPages:
         if not line_ids:
             return {}
         marks = ",".join("?" * len(line_ids))
-        rows = self.store.db.query(f"SELECT * FROM cost_lines WHERE id IN ({marks})", line_ids)  # noqa: S608
+        rows = self.store.query(f"SELECT * FROM cost_lines WHERE id IN ({marks})", line_ids)  # noqa: S608
         return {row["id"]: _line(row, []) for row in rows}
 
     def _reversals(self, line_ids: list[int]) -> dict[int, int]:
@@ -260,7 +260,7 @@ class LedgerPages:
     def shares(self, where: LedgerFilter, limit: int) -> list[ShareRow]:
         """The shares of the latest lines passing the filter, at most `limit`, in ledger order."""
         clause, params = where.where()
-        rows = list(self.store.db.query(
+        rows = list(self.store.query(
             f"SELECT a.*, p.first_name AS p_first, p.last_name AS p_last, p.provider_ref AS p_ref,"  # noqa: S608
             f" p.nhs_number AS p_nhs {_SHARES} JOIN people p ON p.id = a.person_id WHERE {clause}"
             " ORDER BY a.line_id DESC, a.person_id DESC, a.id DESC LIMIT ?", [*params, limit]))

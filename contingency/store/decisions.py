@@ -31,11 +31,11 @@ class DecisionRepo:
         return self.get(decision_id)
 
     def get(self, decision_id: int) -> Decision:
-        row = next(self.store.db.query("SELECT * FROM decisions WHERE id = ?", [decision_id]))
+        row = next(self.store.query("SELECT * FROM decisions WHERE id = ?", [decision_id]))
         return _decision(row)
 
     def for_incident(self, incident_id: int) -> list[Decision]:
-        rows = self.store.db.query("SELECT * FROM decisions WHERE incident_id = ? ORDER BY id", [incident_id])
+        rows = self.store.query("SELECT * FROM decisions WHERE incident_id = ? ORDER BY id", [incident_id])
         return [_decision(row) for row in rows]
 
 

@@ -39,18 +39,18 @@ class GeographyRepo:
         return index
 
     def _read(self) -> Geography:
-        db = self.store.db
+        # 13,000 sectors: read as tuples, not as dicts, on every command that needs them (issue 12).
+        conn = self.store.conn
         sectors = (
-            SectorShare(sector=row["sector"], la_gss_code=row["la_gss_code"], la_name=row["la_name"],
-                        share=row["share"], main=bool(row["main"]))
-            for row in db.query("SELECT sector, la_gss_code, la_name, share, main FROM postcode_sectors")
+            SectorShare(sector=sector, la_gss_code=la, la_name=name, share=share, main=bool(main))
+            for sector, la, name, share, main in conn.execute(
+                "SELECT sector, la_gss_code, la_name, share, main FROM postcode_sectors")
         )
         icbs = (
-            CouncilICB(la_gss_code=row["la_gss_code"], icb_code=row["icb_code"], icb_gss_code=row["icb_gss_code"],
-                       icb_name=row["icb_name"], share=row["share"], main=bool(row["main"]),
-                       confirmed=bool(row["confirmed"]))
-            for row in db.query("SELECT la_gss_code, icb_code, icb_gss_code, icb_name, share, main, confirmed"
-                                " FROM council_icb_areas")
+            CouncilICB(la_gss_code=la, icb_code=code, icb_gss_code=gss, icb_name=name, share=share, main=bool(main),
+                       confirmed=bool(confirmed))
+            for la, code, gss, name, share, main, confirmed in conn.execute(
+                "SELECT la_gss_code, icb_code, icb_gss_code, icb_name, share, main, confirmed FROM council_icb_areas")
         )
         return Geography(sectors, icbs)
 

@@ -90,11 +90,11 @@ class HandoverRepo:
         return self.get(pack_id)
 
     def get(self, pack_id: int) -> HandoverPack:
-        row = next(self.store.db.query("SELECT * FROM handover_packs WHERE id = ?", [pack_id]))
+        row = next(self.store.query("SELECT * FROM handover_packs WHERE id = ?", [pack_id]))
         return _pack(row)
 
     def for_incident(self, incident_id: int) -> list[HandoverPack]:
-        rows = self.store.db.query("SELECT * FROM handover_packs WHERE incident_id = ? ORDER BY as_at, id",
+        rows = self.store.query("SELECT * FROM handover_packs WHERE incident_id = ? ORDER BY as_at, id",
                                    [incident_id])
         return [_pack(row) for row in rows]
 
@@ -114,7 +114,7 @@ class HandoverRepo:
             sql += " AND at > ?"
             params.append(to_utc_iso(since))
         rows = []
-        for row in self.store.db.query(sql + " ORDER BY seq", params):
+        for row in self.store.query(sql + " ORDER BY seq", params):
             row["before"] = json.loads(row["before"]) if row["before"] else None
             row["after"] = json.loads(row["after"]) if row["after"] else None
             rows.append(row)
@@ -125,7 +125,7 @@ class HandoverRepo:
 
     def claim_exports(self, incident_id: int) -> list[dict[str, Any]]:
         """Every claim export the log recorded for the incident: (seq, at, reference, files with sha256)."""
-        rows = self.store.db.query(
+        rows = self.store.query(
             "SELECT seq, at, after FROM event_log WHERE incident_id = ? AND entity = 'claim-export'"
             " AND action = 'export' ORDER BY seq", [incident_id])
         found = []
@@ -137,7 +137,7 @@ class HandoverRepo:
 
     def letter_documents(self, incident_id: int) -> list[dict[str, Any]]:
         """Every letter document generated for the incident, with its notification's reference and recipient."""
-        return list(self.store.db.query(
+        return list(self.store.query(
             "SELECT d.id, d.notification_id, d.version, d.format, d.file_name, d.sha256, d.generated_at,"
             " d.generated_by, n.reference, n.recipient_ref, n.recipient_name, n.kind FROM notification_documents d"
             " JOIN notifications n ON n.id = d.notification_id WHERE n.incident_id = ? ORDER BY d.id",

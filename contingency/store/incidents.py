@@ -91,14 +91,14 @@ class IncidentRepo:
         return self.get(incident_id)
 
     def get(self, incident_id: int) -> Incident:
-        row = next(self.store.db.query("SELECT * FROM incidents WHERE id = ?", [incident_id]), None)
+        row = next(self.store.query("SELECT * FROM incidents WHERE id = ?", [incident_id]), None)
         if row is None:
             raise NotFound(f"there is no incident {incident_id}; 'contingency incident list' shows them")
         return _incident(row, self._people_counts().get(incident_id, 0))
 
     def list(self) -> list[Incident]:
         counts = self._people_counts()
-        rows = self.store.db.query("SELECT * FROM incidents ORDER BY status = 'closed', aware_at DESC")
+        rows = self.store.query("SELECT * FROM incidents ORDER BY status = 'closed', aware_at DESC")
         return [_incident(row, counts.get(row["id"], 0)) for row in rows]
 
     def _people_counts(self) -> dict[int, int]:
@@ -109,7 +109,7 @@ class IncidentRepo:
         version = None if writing else store.version
         if version is not None and self._counted is not None and self._counted[0] == version:
             return self._counted[1]
-        if "people" not in store.db.table_names():
+        if not store.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'people'").fetchone():
             return {}
         counts = dict(store.conn.execute(
             "SELECT incident_id, count(*) FROM people WHERE merged_into IS NULL GROUP BY incident_id"))

@@ -18,19 +18,19 @@ class LogRepo:
         self.store = store
 
     def for_incident(self, incident_id: int, limit: int = 500) -> list[LogEntry]:
-        rows = self.store.db.query(
+        rows = self.store.query(
             "SELECT * FROM event_log WHERE incident_id = ? ORDER BY seq DESC LIMIT ?", [incident_id, limit]
         )
         return [_entry(row) for row in rows]
 
     def for_entity(self, entity: str, entity_id: str | int) -> list[LogEntry]:
         """Its own entries, and the bulk entry of the import that created it (one entry for many rows)."""
-        rows = list(self.store.db.query(
+        rows = list(self.store.query(
             "SELECT * FROM event_log WHERE entity = ? AND entity_id = ? ORDER BY seq", [entity, str(entity_id)]
         ))
         if isinstance(entity_id, int) or str(entity_id).isdigit():
             key = int(entity_id)
-            rows += self.store.db.query(
+            rows += self.store.query(
                 "SELECT * FROM event_log WHERE entity = ? AND action = ? AND json_extract(after, '$.first_id') <= ?"
                 " AND json_extract(after, '$.last_id') >= ?", [entity, BULK_CREATE, key, key])
         return [_entry(row) for row in sorted(rows, key=lambda row: row["seq"])]

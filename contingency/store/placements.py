@@ -88,7 +88,7 @@ class PlacementRepo:
         return import_id
 
     def vacancy(self, vacancy_id: int) -> Vacancy:
-        row = next(self.store.db.query("SELECT * FROM vacancies WHERE id = ?", [vacancy_id]), None)
+        row = next(self.store.query("SELECT * FROM vacancies WHERE id = ?", [vacancy_id]), None)
         if row is None:
             raise NotFound(f"there is no vacancy {vacancy_id}")
         return _vacancy(row)
@@ -96,9 +96,9 @@ class PlacementRepo:
     def vacancies(self, incident_id: int | None = None) -> list[Vacancy]:
         """Every offer (for one incident: those made for it and those made for none), oldest first."""
         if incident_id is None:
-            rows = self.store.db.query("SELECT * FROM vacancies ORDER BY id")
+            rows = self.store.query("SELECT * FROM vacancies ORDER BY id")
         else:
-            rows = self.store.db.query("SELECT * FROM vacancies WHERE incident_id IS NULL OR incident_id = ?"
+            rows = self.store.query("SELECT * FROM vacancies WHERE incident_id IS NULL OR incident_id = ?"
                                        " ORDER BY id", [incident_id])
         return [_vacancy(row) for row in rows]
 
@@ -116,7 +116,7 @@ class PlacementRepo:
     # --- placement facts about a person -----------------------------------------------------------------
 
     def profile(self, person_id: int) -> dict[str, Any]:
-        row = next(self.store.db.query("SELECT * FROM placement_people WHERE person_id = ?", [person_id]), None)
+        row = next(self.store.query("SELECT * FROM placement_people WHERE person_id = ?", [person_id]), None)
         if row is None:
             return {"person_id": person_id, "sex": None, "partner_person_id": None, "shares_room": False,
                     "friends": [], "family_postcode": ""}
@@ -166,26 +166,26 @@ class PlacementRepo:
                   incident_id=move.incident_id, reason=reason, action="superseded")
 
     def current_move(self, person_id: int) -> Move | None:
-        row = next(self.store.db.query("SELECT * FROM moves WHERE person_id = ? AND status = 'planned'",
+        row = next(self.store.query("SELECT * FROM moves WHERE person_id = ? AND status = 'planned'",
                                        [person_id]), None)
         return _move(row) if row else None
 
     def moves(self, incident_id: int | None = None) -> list[Move]:
         """Planned moves (of one incident, or all), in the order decided."""
         if incident_id is None:
-            rows = self.store.db.query("SELECT * FROM moves WHERE status = 'planned' ORDER BY id")
+            rows = self.store.query("SELECT * FROM moves WHERE status = 'planned' ORDER BY id")
         else:
-            rows = self.store.db.query("SELECT * FROM moves WHERE status = 'planned' AND incident_id = ?"
+            rows = self.store.query("SELECT * FROM moves WHERE status = 'planned' AND incident_id = ?"
                                        " ORDER BY id", [incident_id])
         return [_move(row) for row in rows]
 
     def items(self, move_id: int) -> list[MoveItem]:
-        rows = self.store.db.query("SELECT * FROM move_items WHERE move_id = ? ORDER BY position", [move_id])
+        rows = self.store.query("SELECT * FROM move_items WHERE move_id = ? ORDER BY position", [move_id])
         return [_item(row) for row in rows]
 
     def planned_items(self) -> list[tuple[Move, MoveItem]]:
         """Every item of every planned move (for What's next)."""
-        rows = self.store.db.query(
+        rows = self.store.query(
             "SELECT i.*, m.incident_id AS m_incident, m.person_id AS m_person, m.vacancy_id AS m_vacancy,"
             " m.decision_id AS m_decision, m.decided_at AS m_decided, m.status AS m_status"
             " FROM move_items i JOIN moves m ON m.id = i.move_id"

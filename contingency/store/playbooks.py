@@ -204,28 +204,28 @@ class PlaybookRepo:
                       incident_id=run.incident_id, reason=reason, action="supersede")
 
     def run(self, run_id: int) -> Run:
-        row = next(self.store.db.query("SELECT * FROM playbook_runs WHERE id = ?", [run_id]), None)
+        row = next(self.store.query("SELECT * FROM playbook_runs WHERE id = ?", [run_id]), None)
         if row is None:
             raise NotFound(f"there is no playbook run {run_id}")
         return _run(row)
 
     def active_run(self, incident_id: int) -> Run | None:
-        row = next(self.store.db.query(
+        row = next(self.store.query(
             "SELECT * FROM playbook_runs WHERE incident_id = ? AND status = 'active'", [incident_id]), None)
         return _run(row) if row else None
 
     def runs(self, incident_id: int) -> list[Run]:
-        return [_run(row) for row in self.store.db.query(
+        return [_run(row) for row in self.store.query(
             "SELECT * FROM playbook_runs WHERE incident_id = ? ORDER BY id", [incident_id])]
 
     # --- step items -----------------------------------------------------------------------------
 
     def items(self, run_id: int) -> list[StepItem]:
-        return [_item(row) for row in self.store.db.query(
+        return [_item(row) for row in self.store.query(
             "SELECT * FROM step_items WHERE run_id = ? ORDER BY id", [run_id])]
 
     def item(self, run_id: int, step_id: str, person_id: int | None) -> StepItem | None:
-        row = next(self.store.db.query(
+        row = next(self.store.query(
             "SELECT * FROM step_items WHERE run_id = ? AND step_id = ? AND coalesce(person_id, 0) = ?",
             [run_id, step_id, person_id or 0]), None)
         return _item(row) if row else None
@@ -283,4 +283,4 @@ class PlaybookRepo:
         return len(items)
 
     def _get(self, item_id: int) -> StepItem:
-        return _item(next(self.store.db.query("SELECT * FROM step_items WHERE id = ?", [item_id])))
+        return _item(next(self.store.query("SELECT * FROM step_items WHERE id = ?", [item_id])))

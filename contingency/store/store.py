@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from contingency.clock import (
     PIN_VARIABLE,
@@ -34,8 +33,13 @@ from contingency.store.migrations import (
     apply_migrations,
     build_migrations,
     check_record,
+    migration_names,
+    up_to_date,
 )
 from contingency.store.tx import Tx
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
@@ -97,30 +101,43 @@ def open_store(path: str | Path, *, officer: str = "", clock: Clock | None = Non
 
 
 def _open(conn: sqlite3.Connection, path: Path, *, clock: Clock, officer: str, create: StoreKind | None) -> Store:
-    db = Database(conn)
-    tables = db.table_names()
+    tables = _table_names(conn)
     if tables and "store_meta" not in tables:
         conn.close()
         raise StoreError(f"{path} is a database that was not made by contingency; it has been left untouched")
     if is_invented(clock):
         with busy_as_store_error():
-            kind = _stored_kind(db) if tables else create
+            kind = _stored_kind(conn) if tables else create
         if kind is not StoreKind.EXERCISE:
             conn.close()
             raise ClockRefused(_PINNED_ON_LIVE)
     with busy_as_store_error():
-        migrations = build_migrations(at=to_utc_iso(clock()))
-        pending = migrations.pending(db)
-        check_record(db, migrations, pending)
-        if pending and db.table_names():
-            problems = check_integrity(conn)  # never migrate (or back up) a damaged file
-            if problems:
-                conn.close()
-                raise StoreCorrupt(_corrupt_message(path, "; ".join(problems[:3])))
-            files.backup(conn, path, clock())
-        apply_migrations(db, migrations, pending)
-        kind = _ensure_kind(db, create, at=to_utc_iso(clock()), officer=officer)
-    return Store(db=db, path=path, kind=kind, officer=officer, clock=clock)
+        if not up_to_date(conn, migration_names()):
+            _migrate(conn, path, clock=clock, tables=tables)
+        kind = _ensure_kind(conn, create, at=to_utc_iso(clock()), officer=officer)
+    return Store(conn=conn, path=path, kind=kind, officer=officer, clock=clock)
+
+
+def _migrate(conn: sqlite3.Connection, path: Path, *, clock: Clock, tables: list[str]) -> None:
+    """Apply the migrations still pending, after checking the record of those applied and, for a store that
+    has data, the whole file, then taking a backup."""
+    from sqlite_utils import Database
+
+    db = Database(conn, execute_plugins=False)  # no third-party plugin gets a hook into our connection
+    migrations = build_migrations(at=to_utc_iso(clock()))
+    pending = migrations.pending(db)
+    check_record(db, migrations, pending)
+    if pending and tables:
+        problems = check_integrity(conn)  # never migrate (or back up) a damaged file
+        if problems:
+            conn.close()
+            raise StoreCorrupt(_corrupt_message(path, "; ".join(problems[:3])))
+        files.backup(conn, path, clock())
+    apply_migrations(db, migrations, pending)
+
+
+def _table_names(conn: sqlite3.Connection) -> list[str]:
+    return [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 
 
 def check_integrity(conn: sqlite3.Connection, *, full: bool = False) -> list[str]:
@@ -167,8 +184,8 @@ _PINNED_ON_LIVE = (f"{PIN_VARIABLE} pins the clock, which is only for tests and 
                    f"never carry invented times. Unset {PIN_VARIABLE} to use this store")
 
 
-def _stored_kind(db: Database) -> StoreKind | None:
-    row = db.execute("SELECT value FROM store_meta WHERE key = 'kind'").fetchone()
+def _stored_kind(conn: sqlite3.Connection) -> StoreKind | None:
+    row = conn.execute("SELECT value FROM store_meta WHERE key = 'kind'").fetchone()
     return StoreKind(row[0]) if row else None
 
 
@@ -183,14 +200,14 @@ def _corrupt_message(path: Path, detail: str) -> str:
     return f"the store {path} failed its integrity check ({detail}); {restore}"
 
 
-def _ensure_kind(db: Database, create: StoreKind | None, *, at: str, officer: str) -> StoreKind:
-    kind = _stored_kind(db)
+def _ensure_kind(conn: sqlite3.Connection, create: StoreKind | None, *, at: str, officer: str) -> StoreKind:
+    kind = _stored_kind(conn)
     if kind is None:
         if create is None:
             raise StoreError("this store has no live/exercise marker; it was not made by contingency")
-        with db.atomic():
-            db.execute("INSERT INTO store_meta (key, value) VALUES ('kind', ?)", [create.value])
-            log = LogWriter(db.conn)
+        with conn:  # one transaction: committed, or rolled back on an error
+            conn.execute("INSERT INTO store_meta (key, value) VALUES ('kind', ?)", [create.value])
+            log = LogWriter(conn)
             log.append(at=at, officer=officer or SYSTEM, entity="store-meta", entity_id="kind", action="create",
                        before=None, after={"key": "kind", "value": create.value}, reason="new store", incident_id=None)
             log.flush()
@@ -199,9 +216,8 @@ def _ensure_kind(db: Database, create: StoreKind | None, *, at: str, officer: st
 
 
 class Store:
-    def __init__(self, *, db: Database, path: Path | None, kind: StoreKind, officer: str, clock: Clock):
-        self.db = db
-        self.conn = db.conn
+    def __init__(self, *, conn: sqlite3.Connection, path: Path | None, kind: StoreKind, officer: str, clock: Clock):
+        self.conn = conn
         self.path = path
         self.kind = kind
         self.officer = officer
@@ -214,6 +230,21 @@ class Store:
         """Changes whenever anything is written, by this store or by another process on the same file,
         so views can skip rebuilding what has not changed."""
         return self._commits, self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    @cached_property
+    def db(self) -> Database:
+        """sqlite-utils over the store's connection, made when a repository first needs its table helpers (it
+        is not imported for a store that is only read)."""
+        from sqlite_utils import Database
+
+        return Database(self.conn, execute_plugins=False)  # no third-party plugin gets a hook into our connection
+
+    def query(self, sql: str, params: list[Any] | tuple[Any, ...] | dict[str, Any] | None = None) -> Iterator[dict]:
+        """Rows as dicts, as sqlite-utils' `Database.query` gives them."""
+        cursor = self.conn.execute(sql, params or [])
+        keys = [column[0] for column in cursor.description]
+        for row in cursor:
+            yield dict(zip(keys, row, strict=True))
 
     @property
     def is_exercise(self) -> bool:
@@ -278,12 +309,12 @@ class Store:
 
     @cached_property
     def authorities(self) -> AuthorityIndex:
-        rows = self.db.query("SELECT code, gss_code, name, nice_name, nation, kind FROM authorities ORDER BY code")
+        rows = self.query("SELECT code, gss_code, name, nice_name, nation, kind FROM authorities ORDER BY code")
         return AuthorityIndex(Authority(**row) for row in rows)
 
     @cached_property
     def icbs(self) -> ICBIndex:
-        return ICBIndex(ICB(**row) for row in self.db.query("SELECT gss_code, ods_code, name FROM icbs"))
+        return ICBIndex(ICB(**row) for row in self.query("SELECT gss_code, ods_code, name FROM icbs"))
 
     # --- repositories ----------------------------------------------------------------------------
 
