@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from contingency.models import ServiceKind
@@ -197,8 +198,13 @@ NAME_FIELDS = frozenset({"first_name", "last_name", "preferred_name", "provider_
 def furniture_reason(values: list[Any], columns: Mapping[int, str], headers: list[str]) -> str | None:
     """Why a row is not a person but a note or total, or None. Such a row is rejected with this reason and
     kept, never silently dropped."""
-    filled = [(i, "" if v is None else str(v).strip()) for i, v in enumerate(values)]
-    filled = [(i, v) for i, v in filled if v]
+    filled: list[tuple[int, str]] = []  # the first two filled cells are all it looks at
+    for i, v in enumerate(values):
+        text = "" if v is None else str(v).strip()
+        if text:
+            filled.append((i, text))
+            if len(filled) == 2:
+                break
     if not filled:
         return None
     index, first = filled[0]
@@ -286,7 +292,11 @@ PROVIDER_RATINGS: dict[str, RAG] = {"high": RAG.RED, "h": RAG.RED, "medium": RAG
 
 def provider_rating_reason(raw: Any) -> str | None:
     """"provider rated High" for a High/Medium/Low rating; None for RED/AMBER/GREEN, which need a reason."""
-    text = "" if raw is None else str(raw).strip()
+    return _rating_reason("" if raw is None else str(raw).strip())
+
+
+@lru_cache(maxsize=256)  # a list writes its ratings a handful of ways, once a row
+def _rating_reason(text: str) -> str | None:
     return f"provider rated {text}" if normalise(text) in PROVIDER_RATINGS else None
 
 

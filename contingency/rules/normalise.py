@@ -154,11 +154,21 @@ def parse_number(raw: str, *, integer: bool, what: str, high: float) -> float | 
     return value
 
 
+# The usual 23/11/1943, read as parse_uk_date reads it without its other forms (a list of 50,000 has 50,000).
+_USUAL_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", re.ASCII)
+
+
 def parse_date_of_birth(raw: str | date | int | float, *, today: date) -> date:
+    usual = _USUAL_DATE.fullmatch(raw) if type(raw) is str else None
     try:
-        value = parse_uk_date(raw, today=today, bounded=False)  # the 120 years below are tighter
-    except BadDate as exc:
-        raise FieldProblem(Flag.BAD_VALUE, f"date of birth: {exc}") from None
+        value = date(int(usual[3]), int(usual[2]), int(usual[1])) if usual else None
+    except ValueError:
+        value = None  # not a real date: parse_uk_date says why
+    if value is None:
+        try:
+            value = parse_uk_date(raw, today=today, bounded=False)  # the 120 years below are tighter
+        except BadDate as exc:
+            raise FieldProblem(Flag.BAD_VALUE, f"date of birth: {exc}") from None
     if value > today:
         raise FieldProblem(Flag.BAD_VALUE, f"date of birth {raw!r} is in the future")
     if value.year < today.year - 120:
@@ -294,6 +304,8 @@ _SPACES = re.compile(r"\s+")
 
 def clean_text(value: Any) -> str:
     text = "" if value is None else str(value)
-    if _ODD_SPACE.search(text):
+    # Printable text holds no whitespace but the space (tabs, breaks and U+00A0 are not printable), so only a
+    # run of spaces can need the search, or text that is not printable.
+    if ("  " in text or not text.isprintable()) and _ODD_SPACE.search(text):
         text = _SPACES.sub(" ", text)
     return csv_cell_read(text.strip())

@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -424,9 +425,14 @@ class _RowBuilder:
         self.file_name = file_name
         self.ignored = ignored or set()
         self._header_keys = [normalise(h) if h else "" for h in headers]
+        self._named = sum(1 for h in headers if h)
 
     def build(self, number: int, values: list[Any]) -> tuple[PersonFacts | None, str]:
-        oversized = next((i for i, v in enumerate(values) if isinstance(v, str) and len(v) > CELL_LIMIT), None)
+        oversized = None
+        for i, v in enumerate(values):
+            if isinstance(v, str) and len(v) > CELL_LIMIT:
+                oversized = i
+                break
         if oversized is not None:
             return None, (f"{self._column(oversized)} holds {len(values[oversized]):,} characters, more than any "
                           f"real entry (limit {CELL_LIMIT:,}); check the file, fix that cell and import this row again")
@@ -455,8 +461,7 @@ class _RowBuilder:
             try:
                 parsed = self.parser.parse(field_name, value)
             except FieldProblem as problem:
-                issues.append(DataIssue(kind=problem.kind, field=field_name, value=clean_text(value),
-                                        message=str(problem)))
+                issues.append(_issue(problem.kind, field_name, clean_text(value), str(problem)))
                 continue
             if parsed is not None:
                 data[field_name] = clean_text(parsed) if type(parsed) is str else parsed
@@ -469,13 +474,12 @@ class _RowBuilder:
         if body:
             data["funding_body"] = body
         if problem and not any(i.field == "funding_body" for i in issues):
-            issues.append(DataIssue(kind=Flag.BAD_VALUE, field="funding", value=clean_text(raw.get("funding", "")),
-                                    message=problem))
+            issues.append(_issue(Flag.BAD_VALUE, "funding", clean_text(raw.get("funding", "")), problem))
         if funding is Funding.FNC:
             data["fnc"] = True
         if "rag" in data and not data.get("rag_reason"):
-            issues.append(DataIssue(kind=Flag.BAD_VALUE, field="rag", value=data["rag"].value,
-                                    message=f"{data['rag'].value} rating with no reason; add why (brief rule 28)"))
+            rating = data["rag"].value
+            issues.append(_issue(Flag.BAD_VALUE, "rag", rating, f"{rating} rating with no reason; add why (brief rule 28)"))
             data.pop("rag")
         if extras:
             data["notes"] = "; ".join(filter(None, [data.get("notes", ""), *extras]))
@@ -497,12 +501,23 @@ class _RowBuilder:
 
     def _header_again(self, values: list[Any]) -> bool:
         """Every filled cell is its own column's header: the headers repeated mid-file, not a person."""
-        filled = [(i, v) for i, v in enumerate(values) if v is not None and str(v).strip()]
-        named = sum(1 for h in self.headers if h)
-        if not filled or len(filled) < min(2, named):
-            return False
+        # Cell by cell, stopping at the first that is not its header (almost always the first cell).
         keys = self._header_keys
-        return all(i < len(keys) and keys[i] and normalise(str(v)) == keys[i] for i, v in filled)
+        filled = 0
+        for i, v in enumerate(values):
+            if v is None or not str(v).strip():
+                continue
+            if not (i < len(keys) and keys[i] and normalise(str(v)) == keys[i]):
+                return False
+            filled += 1
+        return bool(filled) and filled >= min(2, self._named)
+
+
+@lru_cache(maxsize=4096)
+def _issue(kind: Flag, field_name: str, value: str, message: str) -> DataIssue:
+    # An issue is frozen, so one made once serves every row with the same problem: 50,000 rows without a
+    # reason beside their RAG rating share three.
+    return DataIssue(kind=kind, field=field_name, value=value, message=message)
 
 
 def _twin_key(facts: PersonFacts) -> tuple[str, str, str]:
@@ -531,7 +546,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 def _storable(values: list[Any]) -> list[Any]:
     # A lone surrogate (from a damaged workbook, or text handed in directly) cannot be written as UTF-8,
     # and would fail the whole import at the database; it becomes the usual replacement mark instead.
-    return [_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in values]
+    # (An ASCII cell, nearly every one, cannot hold one: only the others are searched.)
+    return [_SURROGATE.sub("\ufffd", v) if isinstance(v, str) and not v.isascii() else v for v in values]
 
 
 # A rejected row is kept in the store and the rejects file; an oversized cell is kept only in part,

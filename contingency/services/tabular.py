@@ -363,6 +363,8 @@ def _cell(value: Any) -> Any:
 
 
 def _blank(row: list[Any]) -> bool:
+    if row and type(row[0]) is str and row[0].strip():  # most rows: a first cell filled in
+        return False
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 

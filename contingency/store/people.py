@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -50,8 +51,8 @@ KEY_SAFE_ACCESS = "key-safe-access"
 def search_text(facts: PersonFacts) -> str:
     dob = facts.date_of_birth
     parts = [facts.first_name, facts.last_name, facts.preferred_name, facts.provider_ref, facts.nhs_number or ""]
-    if dob:
-        parts += [dob.isoformat(), dob.strftime("%d/%m/%Y")]
+    if dob:  # day first as strftime("%d/%m/%Y") writes it, without its cost (50,000 times an import)
+        parts += [dob.isoformat(), f"{dob.day:02d}/{dob.month:02d}/{dob.year}"]
     return " ".join(p for p in parts if p).lower()
 
 
@@ -62,28 +63,90 @@ def _json_list(values: tuple[str, ...]) -> str:
     return json.dumps(list(values))
 
 
+@lru_cache(maxsize=4096)
+def _flag_list(text: str) -> tuple[str, ...]:
+    # A roster has a few dozen distinct sets of flags: each is read once.
+    return tuple(json.loads(text))
+
+
 def person_row(person_id: int, incident_id: int, facts: PersonFacts, det: Determination,
                merged_into: int | None = None) -> dict[str, Any]:
-    data = facts.model_dump(mode="json")
+    # Read straight from the (validated) model rather than through `model_dump`: the same values as
+    # `model_dump(mode="json")` gives, without building the nested dictionaries an import of 50,000 people
+    # would throw away (tests/test_import_speed.py holds the two equal).
+    values = facts.__dict__
     row: dict[str, Any] = {"id": person_id, "incident_id": incident_id}
-    for column in FACT_COLUMNS:
-        value = data[column]
-        if column in _NULL_WHEN_FALSE:
-            value = 1 if value else None
-        elif column in _BOOLS:
-            value = int(value)
-        elif column in ("issues", "sources"):
-            value = json.dumps(value, sort_keys=True) if value else ("[]" if column == "issues" else "{}")
-        elif column in _NULL_WHEN_EMPTY:
-            value = value or None
-        row[column] = value
+    row.update(zip(FACT_COLUMNS, _FACT_VALUES(values)))
+    for column in _ENUM_COLUMNS:
+        value = row[column]
+        row[column] = _ENUM_VALUES.get(value, value) if value.__hash__ else getattr(value, "value", value)
+    dob = row["date_of_birth"]
+    if isinstance(dob, date):
+        row["date_of_birth"] = dob.isoformat()
+    for column in _NULL_WHEN_FALSE:
+        row[column] = 1 if row[column] else None
+    for column in _PLAIN_BOOLS:
+        row[column] = int(row[column])
+    for column in _NULL_WHEN_EMPTY:
+        row[column] = row[column] or None
+    row["issues"] = _issues_json(row["issues"]) if row["issues"] else "[]"
+    row["sources"] = _sources_json(row["sources"]) if row["sources"] else "{}"
     row.update(
-        basis=det.basis.value, notify=_json_list(tuple(det.notify)), recover_from=det.recover_from,
-        charge_route=det.charge_route.value if det.charge_route else None,
-        flags=_json_list(tuple(f.value for f in det.flags)), flag_count=len(det.flags),
+        basis=_ENUM_VALUES.get(det.basis, det.basis), notify=_json_list(tuple(det.notify)),
+        recover_from=det.recover_from, charge_route=_ENUM_VALUES.get(det.charge_route, det.charge_route),
+        flags=_flags_json(det.flags), flag_count=len(det.flags),
         reasons=_json_list(tuple(det.reasons)), search_text=search_text(facts), merged_into=merged_into,
     )
     return row
+
+
+_FACT_VALUES = operator.itemgetter(*FACT_COLUMNS)
+_ENUM_COLUMNS = ("service_kind", "funding", "or_status", "carer_role", "rag", "status")
+# Each member's value by member (a dictionary look-up is quicker than an enum's `.value`).
+_ENUM_VALUES = {member: member.value for kind in (ServiceKind, Funding, ORStatus, CarerRole, RAG, PersonStatus,
+                                                  Basis, ChargeRoute) for member in kind}
+
+
+@lru_cache(maxsize=4096)
+def _flags_json(flags: tuple[Flag, ...]) -> str:
+    return _json_list(tuple(getattr(f, "value", f) for f in flags))
+_PLAIN_BOOLS = tuple(column for column in _BOOLS if column not in _NULL_WHEN_FALSE)
+
+
+def _issues_json(issues: tuple[DataIssue, ...]) -> str:
+    """`json.dumps(issues as JSON, sort_keys=True)`: each issue encoded once however many people have it (a
+    list of 50,000 with no reason beside its RAG ratings has the same three issues 50,000 times)."""
+    if not all(type(i) is DataIssue for i in issues):
+        return json.dumps([i.model_dump(mode="json") if isinstance(i, DataIssue) else i for i in issues],
+                          sort_keys=True)
+    return "[" + ", ".join(_issue_json(i.field, getattr(i.kind, "value", i.kind), i.message, i.value)
+                           for i in issues) + "]"
+
+
+@lru_cache(maxsize=4096)
+def _issue_json(field: str, kind: str, message: str, value: str) -> str:
+    return json.dumps({"field": field, "kind": kind, "message": message, "value": value}, sort_keys=True)
+
+
+def _sources_json(sources: dict[str, Source]) -> str:
+    """`json.dumps(sources as JSON, sort_keys=True)`. An imported person's values all come from one row, so
+    the text is the sorted field names with that one origin put in: the rest is made once per set of names."""
+    given = list(sources.values())
+    first = given[0]
+    # One Source for every field (an import shares one object; equal ones compare equal): count() says so.
+    if not isinstance(first, Source) or given.count(first) != len(given):
+        return json.dumps({k: s.model_dump(mode="json") if isinstance(s, Source) else s for k, s in sources.items()},
+                          sort_keys=True)
+    return json.dumps(first.origin).join(_sources_template(tuple(sources), first.confirmed))
+
+
+@lru_cache(maxsize=1024)
+def _sources_template(names: tuple[str, ...], confirmed: bool) -> tuple[str, ...]:
+    flag = "true" if confirmed else "false"
+    ordered = sorted(names)
+    return ("{" + json.dumps(ordered[0]) + ': {"confirmed": ' + flag + ', "origin": ',
+            *("}, " + json.dumps(name) + ': {"confirmed": ' + flag + ', "origin": ' for name in ordered[1:]),
+            "}}")
 
 
 def _person(row: dict[str, Any], provenance: bool = True) -> Person:
@@ -264,9 +327,10 @@ class PeopleRepo:
         """Complete rows (ids given), to be covered by this import's `log_imported` in the same transaction."""
         if rows:
             columns = list(rows[0])
+            values = operator.itemgetter(*columns)
             tx.conn.executemany(
                 f"INSERT INTO people ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",  # noqa: S608
-                [[row[c] for c in columns] for row in rows])
+                [values(row) for row in rows])
 
     def amend_imported(self, tx: Tx, row: dict[str, Any]) -> None:
         """Rewrite a row inserted by this same import, before its `log_imported`: the digest covers the row
@@ -290,7 +354,7 @@ class PeopleRepo:
         counts: Counter[str] = Counter()
         for (flags,) in self.store.conn.execute("SELECT flags FROM people WHERE id BETWEEN ? AND ?",
                                                 [first_id, last_id]):
-            counts.update(json.loads(flags))
+            counts.update(_flag_list(flags))
         return counts
 
     def update(self, tx: Tx, person: Person, facts: PersonFacts, det: Determination, *,
@@ -337,14 +401,14 @@ class PeopleRepo:
         return None
 
     def get(self, person_id: int) -> Person:
-        row = next(self.store.db.query("SELECT * FROM people WHERE id = ?", [person_id]), None)
+        row = next(self.store.query("SELECT * FROM people WHERE id = ?", [person_id]), None)
         if row is None:
             raise NotFound(f"there is no person {person_id}")
         return _person(row)
 
     def page(self, query: RosterQuery, *, offset: int = 0, limit: int = 100) -> list[Person]:
         where, params = query.where()
-        rows = self.store.db.query(
+        rows = self.store.query(
             f"SELECT * FROM people WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?",  # noqa: S608
             [*params, limit, offset],
         )
@@ -383,7 +447,7 @@ class PeopleRepo:
         if provenance:
             return self.page(RosterQuery(incident_id), limit=-1)
         where, params = RosterQuery(incident_id).where()
-        rows = self.store.db.query(f"SELECT * FROM people WHERE {where} ORDER BY {_ORDER}", params)  # noqa: S608
+        rows = self.store.query(f"SELECT * FROM people WHERE {where} ORDER BY {_ORDER}", params)  # noqa: S608
         return [_person(row, provenance=False) for row in rows]
 
     def for_letters(self, incident_id: int, *, bodies_only: bool = False) -> list[Person]:
@@ -399,6 +463,12 @@ class PeopleRepo:
             f" reasons, merged_into FROM people WHERE {where} ORDER BY id", params)
         return [_letter_person(values) for values in cursor]
 
+    def notify_counts(self, incident_id: int) -> dict[str, int]:
+        """How many people each body is to be told about ('la:WAR': 14), most first."""
+        return dict(self.store.conn.execute(
+            "SELECT value, count(*) FROM people, json_each(people.notify)"
+            " WHERE incident_id = ? AND merged_into IS NULL GROUP BY value ORDER BY 2 DESC, 1", [incident_id]))
+
     def basis_counts(self, incident_id: int) -> dict[str, int]:
         """How many people on the roster have each basis, most first (a notice that names nobody)."""
         where, params = RosterQuery(incident_id).where()
@@ -410,7 +480,7 @@ class PeopleRepo:
             "SELECT id FROM people WHERE incident_id = ? AND merged_into IS NULL ORDER BY id", [incident_id])]
 
     def by_nhs_number(self, incident_id: int, nhs_number: str) -> Person | None:
-        row = next(self.store.db.query(
+        row = next(self.store.query(
             "SELECT * FROM people WHERE incident_id = ? AND nhs_number = ? AND merged_into IS NULL ORDER BY id LIMIT 1",
             [incident_id, nhs_number]), None)
         return _person(row) if row else None
@@ -450,9 +520,7 @@ class PeopleRepo:
                 f"SELECT coalesce({column}, 'none'), count(*) FROM people WHERE incident_id = ? AND merged_into IS NULL"  # noqa: S608
                 f" GROUP BY 1 ORDER BY 2 DESC", [incident_id]))
         live = "incident_id = ? AND merged_into IS NULL"
-        notify = dict(conn.execute(
-            f"SELECT value, count(*) FROM people, json_each(people.notify) WHERE {live}"  # noqa: S608
-            " GROUP BY value ORDER BY 2 DESC, 1", [incident_id]))
+        notify = self.notify_counts(incident_id)
         flags = dict(conn.execute(
             f"SELECT value, count(*) FROM people, json_each(people.flags) WHERE {live}"  # noqa: S608
             " GROUP BY value ORDER BY 2 DESC, 1", [incident_id]))

@@ -1,0 +1,140 @@
+"""Issue 12 row c: the quicker ways an import encodes people and digests them give exactly the text the
+plain ways gave, so nothing stored, logged or verified changes with them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+from contingency.person import DataIssue, Flag, PersonStatus, Source
+from contingency.services.demo import generate_people
+from contingency.services.importer import import_table
+from contingency.store.eventlog import SECRET_FIELDS, SECRET_HELD, bulk_digest
+from contingency.store.people import (
+    _BOOLS,
+    _NULL_WHEN_EMPTY,
+    _NULL_WHEN_FALSE,
+    FACT_COLUMNS,
+    person_row,
+)
+
+TODAY = date(2026, 11, 23)
+
+
+def dumped_row(person_id, incident_id, facts, det, merged_into=None):
+    """person_row as it was written before issue 12: through model_dump(mode="json")."""
+    data = facts.model_dump(mode="json")
+    row = person_row(person_id, incident_id, facts, det, merged_into)  # the determination's columns
+    for column in FACT_COLUMNS:
+        value = data[column]
+        if column in _NULL_WHEN_FALSE:
+            value = 1 if value else None
+        elif column in _BOOLS:
+            value = int(value)
+        elif column in ("issues", "sources"):
+            value = json.dumps(value, sort_keys=True) if value else ("[]" if column == "issues" else "{}")
+        elif column in _NULL_WHEN_EMPTY:
+            value = value or None
+        row[column] = value
+    row.update(basis=det.basis.value, charge_route=det.charge_route.value if det.charge_route else None,
+               flags=json.dumps([f.value for f in det.flags]), notify=json.dumps(list(det.notify)),
+               reasons=json.dumps(list(det.reasons)))
+    dob = facts.date_of_birth
+    parts = [facts.first_name, facts.last_name, facts.preferred_name, facts.provider_ref, facts.nhs_number or ""]
+    parts += [dob.isoformat(), dob.strftime("%d/%m/%Y")] if dob else []
+    row["search_text"] = " ".join(p for p in parts if p).lower()
+    return row
+
+
+def plain_digest(conn, first, last):
+    """bulk_digest as it was written before issue 12, for rows none of which changed since."""
+    digest = hashlib.sha256()
+    cursor = conn.execute("SELECT * FROM people WHERE id BETWEEN ? AND ? ORDER BY id", [first, last])
+    columns = [d[0] for d in cursor.description]
+    for values in cursor:
+        image = dict(zip(columns, values))
+        for name in SECRET_FIELDS["person"]:
+            image[name] = SECRET_HELD if image[name] else None
+        digest.update(json.dumps({k: v for k, v in image.items() if v is not None}, sort_keys=True,
+                                 separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def test_person_rows_are_as_model_dump_made_them(store, make_incident):
+    incident = make_incident()
+    table = generate_people(300, seed=11, service="home-care", today=TODAY)
+    import_table(store, incident.id, table, file_name="list «ü».csv", sha256="x", mapping={})
+    people = store.people.all(incident.id)
+    assert len(people) > 250
+    odd = people[0].facts.model_copy(update={
+        "sources": {"first_name": Source(origin="officer Sam \"Q\" Patel", confirmed=True),
+                    "last_name": Source(origin="list.csv row 2"), "rag": Source(origin="list.csv row 2")},
+        "issues": (DataIssue(kind=Flag.BAD_VALUE, field="rag", value="Ambér\n", message="needs a reason ☂"),),
+        "key_safe_code": "1234", "nursing_arranged_urgently": True, "status": PersonStatus.IN_HOSPITAL,
+        "hours_per_week": 12.5, "date_of_birth": None})
+    early = people[2].facts.model_copy(update={"date_of_birth": date(999, 1, 5)})
+    confirmed = people[1].facts.model_copy(update={"sources": {
+        name: Source(origin=source.origin, confirmed=True) for name, source in people[1].facts.sources.items()}})
+    for facts, person in [*((p.facts, p) for p in people), (odd, people[0]), (confirmed, people[1]),
+                          (early, people[2])]:
+        assert person_row(person.id, incident.id, facts, person.determination, 7) == \
+            dumped_row(person.id, incident.id, facts, person.determination, 7)
+
+
+def test_the_bulk_digest_is_the_one_verify_always_made(store, make_incident):
+    incident = make_incident()
+    import_table(store, incident.id, generate_people(120, seed=5, service="care-home", today=TODAY),
+                 file_name="list.csv", sha256="x", mapping={})
+    ids = store.people.ids(incident.id)
+    with store.write("a key-safe code and an empty one") as tx:
+        tx.conn.execute("UPDATE people SET key_safe_code = '4321' WHERE id = ?", [ids[3]])
+        tx.conn.execute("UPDATE people SET key_safe_code = '' WHERE id = ?", [ids[4]])
+    assert bulk_digest(store.conn, "person", ids[0], ids[-1]) == plain_digest(store.conn, ids[0], ids[-1])
+
+
+def old_date_of_birth(raw, today):
+    from contingency.rules.normalise import FieldProblem
+    from contingency.rules.times import BadDate, parse_uk_date
+    try:
+        value = parse_uk_date(raw, today=today, bounded=False)
+    except BadDate as exc:
+        raise FieldProblem(Flag.BAD_VALUE, f"date of birth: {exc}") from None
+    if value > today:
+        raise FieldProblem(Flag.BAD_VALUE, f"date of birth {raw!r} is in the future")
+    if value.year < today.year - 120:
+        raise FieldProblem(Flag.BAD_VALUE, f"date of birth {raw!r} is more than 120 years ago")
+    return value
+
+
+def outcome(read, *args):
+    from contingency.rules.normalise import FieldProblem
+    try:
+        return read(*args)
+    except FieldProblem as problem:
+        return (problem.kind, str(problem))
+
+
+def test_the_usual_date_of_birth_reads_as_the_general_reader_reads_it():
+    from contingency.rules.normalise import parse_date_of_birth
+    for raw in ["17/09/1943", "1/2/1930", "05-06-1940", "17.09.1943", "31/02/1950", "00/01/1943", "17/13/1943",
+                "17/09/0000", "12/12/2030", "01/01/1850", "23/11/2026", "24/11/2026", "1943-09-17", "17 Sep 1943",
+                "17/09/43", "٢٣/١١/١٩٤٠", "17/09/1943x", "44000", date(1943, 9, 17), 44000]:
+        assert outcome(lambda r: parse_date_of_birth(r, today=TODAY), raw) == outcome(old_date_of_birth, raw, TODAY), raw
+
+
+def test_clean_text_reads_every_space_as_the_search_did():
+    import re
+
+    from contingency.rules.normalise import clean_text
+    from contingency.rules.safe_text import csv_cell_read
+
+    def old(value):
+        text = "" if value is None else str(value)
+        if re.search(r"\s{2,}|[\t\r\n\xa0]", text):
+            text = re.sub(r"\s+", " ", text)
+        return csv_cell_read(text.strip())
+
+    for value in [None, "", " a ", "a  b", "a\tb", "a\u00a0b", "a\u2003b", "a \u2003 b", "a\nb", "'=1+1", "  '=x ",
+                  "Zoë  Ann", "a\x0bb", "a\u2028b", 12, 1.5]:
+        assert clean_text(value) == old(value), repr(value)
