@@ -42,7 +42,8 @@ from contingency.clock import fixed_clock
 from contingency.store import open_store
 from contingency.tui.app import ContingencyApp
 from contingency.tui.screens import incident as incident_screen
-from contingency.tui.widgets import roster as roster_widget
+from contingency.tui.sections import overview as overview_section
+from contingency.tui.sections import roster as roster_widget
 from tests.tui_support import DEMO_NOW, OPEN_CARE_HOME, SIZE, demo_store
 
 SMALL, LARGE = 1_000, 5_000
@@ -253,6 +254,7 @@ def counts(tmp_path_factory) -> dict[int, dict[str, Phase]]:
             # each section's work falls in the same step of the walk whatever the size.
             patch.setattr(incident_screen, "COUNT_HERE", 0)
             patch.setattr(roster_widget, "COUNT_HERE", 0)
+            patch.setattr(overview_section, "COUNT_HERE", 0)
             path = folder / "demo.sqlite"
             work.take()
             open_store(path, officer="Demo Officer", clock=fixed_clock(DEMO_NOW)).close()

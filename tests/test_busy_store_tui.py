@@ -8,8 +8,8 @@ from contextlib import closing
 from textual.widgets import Button, Input, Static, TextArea
 
 from contingency.tui.app import ContingencyApp
-from contingency.tui.screens import base
-from contingency.tui.screens.dialogs import DecisionDialog
+from contingency.tui import base
+from contingency.tui.dialogs.decisions import DecisionDialog
 from tests.tui_support import SIZE, demo_store
 
 
@@ -97,7 +97,7 @@ async def test_when_the_retries_run_out_the_officer_tries_again(tmp_path, monkey
 
 async def test_a_status_change_on_a_busy_store_keeps_the_reason_typed(tmp_path, monkeypatch):
     """The reason is saved by the dialog itself, not after it closes, so a busy store cannot lose it."""
-    from contingency.tui.screens.dialogs import ChoiceWithReason
+    from contingency.tui.dialogs.decisions import ChoiceWithReason
     from contingency.tui.screens.incident import IncidentScreen
 
     monkeypatch.setattr(base, "BUSY_RETRY_DELAYS", (0.05,))

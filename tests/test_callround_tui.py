@@ -73,7 +73,7 @@ async def test_a_no_answer_escalation_is_in_whats_next_and_opens_the_call_round(
 
 
 async def test_b_records_a_bridge_from_the_call_round(tmp_path):
-    from contingency.tui.screens.money_dialogs import ActionDialog
+    from contingency.tui.dialogs.money import ActionDialog
 
     store = demo_store(tmp_path)
     incident_id = _home_care(store)

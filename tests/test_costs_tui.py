@@ -7,13 +7,13 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from contingency.ledger import ClaimStatus, Route
 from contingency.tui.app import ContingencyApp
-from contingency.tui.screens.money_dialogs import (
+from contingency.tui.dialogs.money import (
     ActionDialog,
     AddCostDialog,
     DetailDialog,
 )
-from contingency.tui.widgets.claims import ClaimsView
-from contingency.tui.widgets.costs import CostsView
+from contingency.tui.sections.claims import ClaimsView
+from contingency.tui.sections.costs import CostsView
 from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 

@@ -16,7 +16,7 @@ from contingency.services.errors import BadInput
 from contingency.services.incidents import build_facts
 from contingency.tui.app import ContingencyApp
 from contingency.tui.screens.incident import IncidentScreen
-from contingency.tui.screens.incident_form import IncidentForm
+from contingency.tui.dialogs.incident_form import IncidentForm
 from tests.conftest import NOW, OFFICER, make_runner, ok, refused
 from tests.tui_support import SIZE
 

@@ -310,7 +310,7 @@ async def test_a_short_scenario_played_through_the_tui_scores_every_state_in_rep
     from textual.widgets import TextArea
 
     from contingency.services.incidents import change_facts
-    from contingency.tui.screens.dialogs import DecisionDialog
+    from contingency.tui.dialogs.decisions import DecisionDialog
     from contingency.tui.screens.exercise_facilitator import EndexDialog
     from contingency.tui.screens.incident import IncidentScreen
     from tests.conftest import as_json

@@ -17,10 +17,10 @@ from contingency.store import open_store
 from contingency.store.people import RosterQuery
 from contingency.tui.app import ContingencyApp
 from contingency.tui.plain import plain
-from contingency.tui.screens.base import ConfirmDiscard
-from contingency.tui.screens.dialogs import DecisionDialog
-from contingency.tui.screens.money_dialogs import AddCostDialog
-from contingency.tui.screens.setup import SetupScreen
+from contingency.tui.base import ConfirmDiscard
+from contingency.tui.dialogs.decisions import DecisionDialog
+from contingency.tui.dialogs.money import AddCostDialog
+from contingency.tui.dialogs.setup import SetupScreen
 from contingency.tui.widgets.banner import StoreBanner
 from contingency.tui.widgets.fields import Field
 from contingency.tui.widgets.person_picker import PersonPicker, search_words
@@ -265,7 +265,7 @@ async def test_a_refusal_in_a_form_is_told_in_plain_words(tmp_path):
 
 async def test_a_playbook_refusal_names_no_step_id(tmp_path):
     from contingency.services.playbooks import incident_playbook
-    from contingency.tui.screens.playbook_dialogs import CompleteStep
+    from contingency.tui.dialogs.playbook import CompleteStep
 
     store = demo_store(tmp_path)
     incident_id = care_home(store)
@@ -281,7 +281,7 @@ async def test_a_playbook_refusal_names_no_step_id(tmp_path):
 
 
 async def test_changing_an_incident_s_facts_keeps_those_the_form_does_not_show(tmp_path):
-    from contingency.tui.screens.incident_form import IncidentForm
+    from contingency.tui.dialogs.incident_form import IncidentForm
 
     store = demo_store(tmp_path)
     before = store.incidents.get(1).facts

@@ -19,7 +19,7 @@ from contingency.services.notifications import EXERCISE_FILE_PREFIX
 from contingency.services.people import add_person
 from contingency.store.handover import HandoverRepo
 from contingency.tui.app import ContingencyApp
-from contingency.tui.screens.handover_dialog import HandoverDialog
+from contingency.tui.dialogs.handover import HandoverDialog
 from contingency.tui.screens.incident import IncidentScreen
 from tests.conftest import as_json, ok, refused
 from tests.tui_support import DEMO_NOW, SIZE, demo_store

@@ -24,8 +24,8 @@ from contingency.services.importer import (
 )
 from contingency.store.people import RosterQuery
 from contingency.tui.app import ContingencyApp
-from contingency.tui.screens.import_dialog import ImportDialog
-from contingency.tui.screens.import_preview import FieldPicker, ImportPreviewScreen, fit
+from contingency.tui.dialogs.import_file import ImportDialog
+from contingency.tui.dialogs.import_preview import FieldPicker, ImportPreviewScreen, fit
 from contingency.tui.screens.incident import IncidentScreen
 from tests.tui_support import SIZE, demo_store
 

@@ -18,7 +18,7 @@ from contingency.tui import commands
 from contingency.tui.app import ContingencyApp
 from contingency.tui.screens import person as person_screen
 from contingency.tui.screens.person import PersonScreen
-from contingency.tui.screens.person_form import PersonForm
+from contingency.tui.dialogs.person_form import PersonForm
 from contingency.tui.widgets.fields import TickBox
 from tests.conftest import OFFICER
 from tests.tui_support import SIZE, demo_store

@@ -19,7 +19,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine and letters", ("engine", "letters")),
     ("store", ("store",)),
     ("services", ("services",)),
-    ("tui and cli", ("tui", "commands", "cli", "__main__", "__init__")),
+    # Inside the TUI, reusable widgets at the bottom, then the screen bases, dialogs, whole incident sections,
+    # screens (which push dialogs and hold sections), and the app; a section that leads to a screen posts a
+    # message (tui.widgets.messages) for its screen to act on rather than importing it.
+    ("tui widgets", ("tui.widgets", "tui.plain", "tui.literal", "tui.commands")),
+    ("tui screen bases", ("tui.base",)),
+    ("tui dialogs", ("tui.dialogs",)),
+    ("tui sections", ("tui.sections",)),
+    ("tui screens", ("tui.screens",)),
+    ("tui app and cli", ("tui", "commands", "cli", "__main__", "__init__")),
 )
 
 
@@ -43,7 +51,15 @@ def module_name(path: Path) -> str:
 
 def imports_of(path: Path) -> list[tuple[int, str]]:
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    # Imports under `if TYPE_CHECKING:` are for annotations only and run nothing: a screen may name the app's
+    # type without depending on it.
+    typing_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+                   for statement in node.body for inner in ast.walk(statement)}
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.startswith("contingency"):
             # `from contingency.store import people` imports a submodule: judge it by the longest name
             found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
@@ -87,4 +103,10 @@ def test_the_check_sees_an_upward_arrow(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from contingency.services.people import add_person\n", encoding="utf-8")
     assert imports_of(bad) == [(2, "contingency.services.people.add_person")]
+    annotation_only = tmp_path / "typing_only.py"
+    annotation_only.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from contingency.tui.app import App\n",
+                               encoding="utf-8")
+    assert imports_of(annotation_only) == []
     assert layer_of(_resolves("contingency.services.people.add_person")) > layer_of("contingency.rules.times")
+    assert layer_of("contingency.tui.screens.person") > layer_of("contingency.tui.sections.roster")
+    assert layer_of("contingency.tui.dialogs.money") > layer_of("contingency.tui.widgets.fields")

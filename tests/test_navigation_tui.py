@@ -12,12 +12,12 @@ from contingency.services.playbooks import incidents_by_overdue
 from contingency.store.people import RosterQuery
 from contingency.tui.app import ContingencyApp
 from contingency.tui.commands import STOCK, ScreenActions, key_name
-from contingency.tui.screens.dialogs import DecisionDialog
-from contingency.tui.screens.help import HelpScreen
+from contingency.tui.dialogs.decisions import DecisionDialog
+from contingency.tui.dialogs.help import HelpScreen
 from contingency.tui.screens.home import HomeScreen
-from contingency.tui.screens.import_dialog import ImportDialog
+from contingency.tui.dialogs.import_file import ImportDialog
 from contingency.tui.screens.incident import IncidentScreen
-from contingency.tui.screens.incident_form import IncidentForm
+from contingency.tui.dialogs.incident_form import IncidentForm
 from contingency.tui.widgets.incident_header import IncidentHeader
 from contingency.tui.widgets.keys_footer import KeysFooter
 from tests.tui_support import DEMO_NOW, SIZE, demo_store

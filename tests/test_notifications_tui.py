@@ -11,14 +11,14 @@ from contingency.notification import NotificationStatus
 from contingency.services import notifications as service
 from contingency.tui.app import ContingencyApp
 from contingency.tui.screens.incident import IncidentScreen
-from contingency.tui.screens.notify_dialogs import (
+from contingency.tui.dialogs.notify import (
     AcknowledgeDialog,
     GenerateDialog,
     PreviewDialog,
     SentDialog,
 )
 from contingency.tui.screens.person import PersonScreen
-from contingency.tui.widgets.notifications import NotificationsView
+from contingency.tui.sections.notifications import NotificationsView
 from tests.tui_support import DEMO_NOW, SIZE, demo_store
 
 CALDERDALE = "la:E08000033"  # first in the list: councils come first, by name

@@ -21,10 +21,10 @@ from contingency.services.importer import import_file
 from contingency.services.progress import Cancelled
 from contingency.store.people import RosterQuery
 from contingency.tui.app import ContingencyApp
-from contingency.tui.screens.import_dialog import ImportDialog
+from contingency.tui.dialogs.import_file import ImportDialog
 from contingency.tui.screens.incident import IncidentScreen
-from contingency.tui.screens.notify_dialogs import AcknowledgeDialog, GenerateDialog
-from contingency.tui.widgets.notifications import NotificationsView
+from contingency.tui.dialogs.notify import AcknowledgeDialog, GenerateDialog
+from contingency.tui.sections.notifications import NotificationsView
 from contingency.tui.widgets.work import ProgressLine
 from tests.conftest import NOW
 from tests.test_notifications import (

@@ -56,7 +56,7 @@ async def test_match_decide_and_tick_at_80x24(tmp_path):
 async def test_n_records_an_offer_that_lists_at_once(tmp_path):
     from textual.widgets import Input
 
-    from contingency.tui.screens.money_dialogs import ActionDialog
+    from contingency.tui.dialogs.money import ActionDialog
 
     store = demo_store(tmp_path)
     incident_id = next(i.id for i in store.incidents.list() if i.facts.service_kind.value == "care-home")

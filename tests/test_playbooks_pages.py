@@ -20,9 +20,9 @@ from contingency.services.playbooks import (
     step_place,
     urgent_items,
 )
-from contingency.tui import widgets
+from contingency.tui import sections
 from contingency.tui.app import ContingencyApp
-from contingency.tui.widgets.playbook import PlaybookView
+from contingency.tui.sections.playbook import PlaybookView
 from tests.tui_support import DEMO_NOW, OPEN_CARE_HOME, SIZE, demo_store
 
 HOURS = (0, 3, 30, 200)
@@ -125,7 +125,7 @@ def test_the_summary_is_made_again_after_a_write_and_counts_stay_true(tmp_path):
 
 
 async def test_a_long_step_shows_a_page_and_enter_turns_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(widgets.playbook, "PAGE", 5)
+    monkeypatch.setattr(sections.playbook, "PAGE", 5)
     store = demo_store(tmp_path)
     incident_id = store.incidents.list()[0].id
     people = incident_playbook(store, incident_id).plan.step_plan("involve-each-person").items

@@ -11,10 +11,10 @@ from contingency.services.playbooks import incident_playbook
 from contingency.tui.app import ContingencyApp
 from contingency.tui.screens.incident import IncidentScreen
 from contingency.tui.screens.person import PersonScreen
-from contingency.tui.screens.playbook_dialogs import CompleteStep, ReasonStep
+from contingency.tui.dialogs.playbook import CompleteStep, ReasonStep
 from contingency.tui.screens.whats_next import WhatsNextScreen
 from contingency.tui.widgets.incident_header import IncidentHeader
-from contingency.tui.widgets.playbook import PlaybookView
+from contingency.tui.sections.playbook import PlaybookView
 from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 

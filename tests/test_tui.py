@@ -9,10 +9,10 @@ from contingency.person import Flag
 from contingency.tui.app import ContingencyApp
 from contingency.tui.screens.home import HomeScreen
 from contingency.tui.screens.incident import IncidentScreen
-from contingency.tui.screens.incident_form import IncidentForm
+from contingency.tui.dialogs.incident_form import IncidentForm
 from contingency.tui.screens.person import PersonScreen
-from contingency.tui.screens.person_form import PersonForm
-from contingency.tui.screens.setup import SetupScreen
+from contingency.tui.dialogs.person_form import PersonForm
+from contingency.tui.dialogs.setup import SetupScreen
 from contingency.tui.widgets.banner import EXERCISE_TEXT, StoreBanner
 from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 

@@ -18,7 +18,9 @@ from datetime import date
 from contingency.ledger import (
     Allocation,
     Claim,
+    ClaimEvent,
     ClaimKind,
+    ClaimLine,
     ClaimStatus,
     CostLine,
     ORDispute,
@@ -499,3 +501,36 @@ def disputed_claims(store: Store, incident_id: int) -> dict[int, list[ORDispute]
         for claim in store.claims.claims_for_person(person_id):
             marked.setdefault(claim.id, []).extend(disputes)
     return marked
+
+
+# --- reads for the screens (issue 12: the TUI reads through services) -----------------------------------------
+
+
+def claims_for_incident(store: Store, incident_id: int) -> list[Claim]:
+    """The incident's claims and charges."""
+    return store.claims.for_incident(incident_id)
+
+
+def get_claim(store: Store, claim_id: int) -> Claim:
+    """One claim by id."""
+    return store.claims.get(claim_id)
+
+
+def claim_lines(store: Store, claim_id: int) -> list[ClaimLine]:
+    """The lines on one claim."""
+    return store.claims.lines(claim_id)
+
+
+def claim_events(store: Store, claim_id: int) -> list[ClaimEvent]:
+    """Every step one claim has taken, oldest first."""
+    return store.claims.events(claim_id)
+
+
+def people_on_claim(store: Store, claim_id: int) -> set[int]:
+    """The ids of the people whose shares are on one claim."""
+    return store.claims.people_on(claim_id)
+
+
+def open_disputes(store: Store, incident_id: int) -> list[ORDispute]:
+    """The incident's ordinary-residence disputes not yet resolved."""
+    return store.disputes.for_incident(incident_id, open_only=True)

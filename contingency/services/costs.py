@@ -629,3 +629,26 @@ def _lines_to_check(store: Store, line_ids: list[int]) -> set[int]:
         if (now.route.value, now.recover_from) != (route, recover_from):
             flagged.add(line_id)
     return flagged
+
+
+# --- reads for the screens (issue 12: the TUI reads through services) -----------------------------------------
+
+
+def get_line(store: Store, line_id: int) -> CostLine:
+    """One cost line with its shares."""
+    return store.costs.line(line_id)
+
+
+def get_allocation(store: Store, allocation_id: int) -> Allocation:
+    """One person's share of a line."""
+    return store.costs.allocation(allocation_id)
+
+
+def claimed_shares(store: Store, incident_id: int) -> dict[int, ClaimedShare]:
+    """Share id -> the claim it is on, for the incident's shares already claimed."""
+    return store.costs.claimed(incident_id)
+
+
+def reversal_of(store: Store, line_id: int) -> int | None:
+    """The id of the line that reverses this one, if any."""
+    return store.costs.reversal_of(line_id)

@@ -56,3 +56,32 @@ def decision_times(entry: Decision, now: datetime | None = None) -> str:
     decided, logged = format_local(entry.decided_at, now=now), format_local(entry.logged_at, now=now)
     words = f"decided {decided}" + ("" if decided == logged else f" · recorded {logged}")
     return words + (f" · late: {entry.late_reason}" if entry.late_reason else "")
+
+
+def get_decision(store: Store, decision_id: int) -> Decision:
+    """One decision entry."""
+    return store.decisions.get(decision_id)
+
+
+def decisions_for(store: Store, incident_id: int) -> list[Decision]:
+    """An incident's decision entries, oldest first."""
+    return store.decisions.for_incident(incident_id)
+
+
+def decision_log_text(store: Store, incident_id: int, now: datetime) -> str:
+    """Every decision entry with both its times, for a read-only view (the TUI's DetailDialog)."""
+    entries = decisions_for(store, incident_id)
+    if not entries:
+        return "No decisions recorded yet: d records one."
+    lines: list[str] = []
+    for entry in entries:
+        lines += [f"{entry.id}. {entry.decision}", f"   {decision_times(entry, now)} · by {entry.author}",
+                  f"   why: {entry.rationale}"]
+        if entry.options:
+            lines.append(f"   options considered: {'; '.join(entry.options)}")
+        if entry.powers:
+            lines.append(f"   powers: {entry.powers}")
+        if entry.corrects:
+            lines.append(f"   corrects decision {entry.corrects}")
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -556,3 +556,11 @@ def state_of(outcome: scoring.Outcome, startex_offset: timedelta = timedelta(0))
             "met_at": format_t(outcome.met_at) if outcome.met_at is not None else None,
             "target": format_t(outcome.window.target), "weight": outcome.window.expectation.weight,
             "text": outcome.window.expectation.text, "must_not": outcome.window.expectation.must_not}
+
+
+# --- reads for the screens (issue 12: the TUI reads through services) -----------------------------------------
+
+
+def deliveries(store: Store) -> list[Delivery]:
+    """Every inject delivery recorded, in the order they were delivered."""
+    return store.exercises.deliveries()

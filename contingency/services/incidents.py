@@ -168,3 +168,16 @@ def change_status(store: Store, incident_id: int, new: str, reason: str) -> Inci
                 rationale=reason, decided_at=store.clock(), powers="Care Act 2014 s.48(2); brief rule 7",
             )
         return store.incidents.set_status(incident_id, status, reason)
+
+
+# --- reads for the screens (issue 12: the TUI reads through services) -----------------------------------------
+
+
+def get_incident(store: Store, incident_id: int) -> Incident:
+    """One incident."""
+    return store.incidents.get(incident_id)
+
+
+def list_incidents(store: Store) -> list[Incident]:
+    """Every incident in the store."""
+    return store.incidents.list()

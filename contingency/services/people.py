@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contingency.models import Authority, Classification, Incident
+from contingency.models import Authority, Classification, Incident, LogEntry
 from contingency.person import (
     Determination,
     Funding,
@@ -28,6 +28,7 @@ from contingency.rules.times import LONDON
 from contingency.services.errors import BadInput
 from contingency.services.incidents import require_settings
 from contingency.store import Store
+from contingency.store.people import KEY_SAFE_ACCESS, RosterQuery, RosterRow
 
 
 @dataclass(frozen=True)
@@ -376,3 +377,51 @@ def differences_text(keep: Person, other: Person) -> str:
         return f"#{keep.id} and #{other.id} agree on NHS number, birth date, address, funding and residence."
     return "\n".join([f"Where #{keep.id} (kept) and #{other.id} differ: the kept value stays, the other is noted",
                        *(f"  {d.what}: {d.kept}  |  {d.other}" for d in found)])
+
+
+# --- reads for the screens (issue 12: the TUI reads through services, a page at a time) --------------------
+
+
+def get_person(store: Store, person_id: int) -> Person:
+    """One person's record."""
+    return store.people.get(person_id)
+
+
+def everyone_on(store: Store, incident_id: int) -> list[Person]:
+    """Every person on an incident's roster (for a choice among them; not for a paged screen)."""
+    return store.people.all(incident_id)
+
+
+def roster_count(store: Store, query: RosterQuery) -> int:
+    """How many people match (counted in SQL)."""
+    return store.people.count(query)
+
+
+def roster_rows(store: Store, query: RosterQuery, *, offset: int = 0, limit: int = 100) -> list[RosterRow]:
+    """One page of the roster, as the lines a list shows."""
+    return store.people.rows(query, offset=offset, limit=limit)
+
+
+def roster_rows_by_id(store: Store, incident_id: int, person_ids: list[int]) -> list[RosterRow]:
+    """The lines for these people, those on this incident only."""
+    return store.people.rows_by_id(incident_id, person_ids)
+
+
+def person_ids(store: Store, incident_id: int) -> list[int]:
+    """The id of everyone on an incident's roster."""
+    return store.people.ids(incident_id)
+
+
+def possible_duplicates(store: Store, person: Person) -> list[Person]:
+    """Other records on the same roster with this person's name and date of birth."""
+    facts = person.facts
+    ids = store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
+                                           facts.date_of_birth, exclude=person.id)
+    return [store.people.get(i) for i in ids]
+
+
+def person_history(store: Store, person_id: int) -> list[LogEntry]:
+    """Every change to the record and every look at its key-safe code, oldest first: both are who did what
+    to this record."""
+    return sorted([*store.log.for_entity("person", person_id), *store.log.for_entity(KEY_SAFE_ACCESS, person_id)],
+                  key=lambda e: e.seq)

@@ -58,7 +58,9 @@ class ContingencyApp(App[None]):
     def on_mount(self) -> None:
         if self.store.is_exercise:
             self.sub_title = "EXERCISE"
-            if self.store.path is not None and self.store.exercises.run() is not None:
+            from contingency.services.lookups import has_run
+
+            if self.store.path is not None and has_run(self.store):
                 # Only then: the inbox module and what it imports cost a plain demo's start a third of a second.
                 from contingency.tui.screens.exercise_inbox import ExerciseWatch
 
@@ -66,8 +68,10 @@ class ContingencyApp(App[None]):
         from contingency.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        if self.store.settings() is None:
-            from contingency.tui.screens.setup import SetupScreen
+        from contingency.services.lookups import settings
+
+        if settings(self.store) is None:
+            from contingency.tui.dialogs.setup import SetupScreen
 
             self.push_screen(SetupScreen())
         self.call_after_refresh(self._check_store)
@@ -92,7 +96,7 @@ class ContingencyApp(App[None]):
         self.run_worker(run, thread=True, group="store-check", exit_on_error=False)
 
     def store_damaged(self, problem: str) -> None:
-        from contingency.tui.screens.money_dialogs import DetailDialog
+        from contingency.tui.dialogs.money import DetailDialog
 
         self.bell()
         self.notify("The store may be damaged: read what to do", title="Integrity check failed",
@@ -140,7 +144,9 @@ class ContingencyApp(App[None]):
             open_facilitator(self)
 
     def action_verify_log(self) -> None:
-        result = self.store.verify_log()
+        from contingency.services.eventlog import verify_log
+
+        result = verify_log(self.store)
         if result.ok:
             self.notify(f"Event log OK: {result.entries} entries; head {result.head[:16]}…", title="Verified")
         else:
@@ -154,7 +160,7 @@ class ContingencyApp(App[None]):
             self.push_screen(WhatsNextScreen())
 
     def action_help(self) -> None:
-        from contingency.tui.screens.help import HelpScreen
+        from contingency.tui.dialogs.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
@@ -169,7 +175,7 @@ class ContingencyApp(App[None]):
                       attempt: Hashable) -> None:
         """A store error out of an action or a screen's handler: a form's save that found the store busy is
         retried (`again`) with the form kept as typed; anything else is reported."""
-        from contingency.tui.screens.base import Dialog
+        from contingency.tui.base import Dialog
 
         if isinstance(error, StoreBusy) and isinstance(where, Dialog) and again is not None:
             where.store_busy(again, attempt)
@@ -179,7 +185,7 @@ class ContingencyApp(App[None]):
     async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
         # Textual ends the message loop an action fails in, and a key binding's is the app's own: a busy store
         # once quit contingency with exit code 0 and the typed form gone (issue 11). So store errors stop here.
-        from contingency.tui.screens.base import Dialog
+        from contingency.tui.base import Dialog
 
         try:
             handled = await super()._dispatch_action(namespace, action_name, params)

@@ -27,7 +27,7 @@ from contingency.services.callround import (
 from contingency.services.errors import BadInput
 from contingency.tui.literal import Literal, cell
 from contingency.tui.plain import plain
-from contingency.tui.screens.base import AppScreen, Dialog
+from contingency.tui.base import AppScreen, Dialog
 from contingency.tui.widgets.fields import Field
 
 _KEY_WORDS = ", ".join(f"{TIME_CRITICAL_SHORT[k]} {label}" for k, label in TIME_CRITICAL_LABELS.items())
@@ -133,7 +133,7 @@ class CallRoundScreen(AppScreen):
         self.action_record()
 
     def action_uncovered(self) -> None:
-        from contingency.tui.screens.money_dialogs import DetailDialog
+        from contingency.tui.dialogs.money import DetailDialog
 
         view = self.view or call_round(self.store, self.incident_id, now=self.capp.clock())
         now = view.now
@@ -148,7 +148,7 @@ class CallRoundScreen(AppScreen):
         self.app.push_screen(DetailDialog("Uncovered time-critical visits", "\n".join(lines)))
 
     def action_confirmed(self) -> None:
-        from contingency.tui.screens.money_dialogs import DetailDialog
+        from contingency.tui.dialogs.money import DetailDialog
 
         view = self.view or call_round(self.store, self.incident_id, now=self.capp.clock())
         lines = [f"{r.name}: {r.off_list_because}" for r in view.off] or ["Nobody is confirmed safe yet."]
@@ -159,7 +159,7 @@ class CallRoundScreen(AppScreen):
 
     def action_bridge(self) -> None:
         from contingency.services.callround import record_cover
-        from contingency.tui.screens.money_dialogs import ActionDialog, Ask
+        from contingency.tui.dialogs.money import ActionDialog, Ask
 
         def act(values: dict[str, object]) -> str:
             cover = record_cover(self.store, self.incident_id, covered_by=str(values["covered_by"]),

@@ -27,7 +27,7 @@ from contingency.services import exercises as ex
 from contingency.services.errors import BadInput
 from contingency.store import StoreError
 from contingency.tui.literal import cell
-from contingency.tui.screens.base import AppScreen, Dialog
+from contingency.tui.base import AppScreen, Dialog
 from contingency.tui.screens.exercise_inbox import STATE_WORDS, watch_of
 from contingency.tui.widgets.fields import Field
 from contingency.tui.widgets.work import own_store
@@ -56,8 +56,8 @@ def board(store) -> Board:
     expectations = [ex.state_of(o) for o in result.outcomes]
     objectives = [(o.id, o.rating.value if o.rating else None) for o in result.objectives]
     senders = {i.id: (i.channel.value, i.from_) for i in result.play.scenario.injects}
-    return Board(status, expectations, objectives, len(store.exercises.debrief()),
-                 len(store.exercises.improvements()), senders)
+    return Board(status, expectations, objectives, len(debrief.notes(store)), len(debrief.improvements(store)),
+                 senders)
 
 
 class FacilitatorScreen(AppScreen):

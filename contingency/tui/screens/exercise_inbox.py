@@ -25,9 +25,10 @@ from textual.worker import get_current_worker
 
 from contingency.rules.exercise_clock import format_t
 from contingency.rules.safe_text import printable
+from contingency.services.lookups import has_run
 from contingency.store import StoreError
-from contingency.tui.screens.base import AppScreen
-from contingency.tui.screens.import_dialog import ImportDialog
+from contingency.tui.base import AppScreen
+from contingency.tui.dialogs.import_file import ImportDialog
 from contingency.tui.widgets.work import own_store
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def look(store: Store, *, deliver: bool = True) -> Look | None:
         return None
     startex = play.clock.startex
     cards = []
-    for d in store.exercises.deliveries():
+    for d in ex.deliveries(store):
         inject = play.scenario.inject(d.inject_id)
         if d.delivered_at is None or inject is None:
             continue  # a contingency inject that was not needed never reaches the players
@@ -117,7 +118,7 @@ class ExerciseWatch:
     @classmethod
     def start_if_in_play(cls, app: ContingencyApp) -> ExerciseWatch | None:
         store = app.store
-        if not store.is_exercise or store.path is None or store.exercises.run() is None:
+        if not store.is_exercise or store.path is None or not has_run(store):
             return None
         watch = cls(app)
         watch.last = look(store, deliver=False)
@@ -340,7 +341,9 @@ def _groups(cards: list[Card]) -> list[list[Card]]:
 
 
 def _only_incident(store: Store) -> int | None:
-    incidents = store.incidents.list()
+    from contingency.services.incidents import list_incidents
+
+    incidents = list_incidents(store)
     return incidents[0].id if len(incidents) == 1 else None
 
 

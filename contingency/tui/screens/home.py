@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static
 from contingency.rules.times import format_elapsed
 from contingency.services.playbooks import incidents_by_overdue
 from contingency.tui.literal import cell
-from contingency.tui.screens.base import AppScreen
+from contingency.tui.base import AppScreen
 
 
 class HomeScreen(AppScreen):
@@ -94,7 +94,7 @@ class HomeScreen(AppScreen):
             self.app.push_screen(IncidentScreen(incident_id))
 
     def action_new_incident(self) -> None:
-        from contingency.tui.screens.incident_form import IncidentForm
+        from contingency.tui.dialogs.incident_form import IncidentForm
 
         def opened(incident_id: int | None) -> None:
             self.refresh_incidents()

@@ -14,10 +14,14 @@ from contingency.rules.identifiers import format_nhs_number
 from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.rules.words import plural
+from contingency.services import lookups
 from contingency.services.errors import BadInput
 from contingency.services.people import (
     confirm_fields,
+    get_person,
     merge_people,
+    person_history,
+    possible_duplicates,
     reveal_key_safe,
     set_status,
 )
@@ -25,7 +29,7 @@ from contingency.store import StoreError
 from contingency.store.people import KEY_SAFE_ACCESS
 from contingency.tui.literal import Literal, cell
 from contingency.tui.plain import plain
-from contingency.tui.screens.base import AppScreen, Dialog
+from contingency.tui.base import AppScreen, Dialog
 from contingency.tui.widgets.fields import Field
 
 
@@ -88,7 +92,7 @@ class PersonScreen(AppScreen):
     def _authority(self, code: str | None) -> str:
         if not code:
             return "not recorded"
-        found = self.store.authorities.get(code)
+        found = lookups.authority(self.store, code)
         return f"{found.name} ({found.code})" if found else code
 
     def _body(self, ref: str) -> str:
@@ -96,12 +100,12 @@ class PersonScreen(AppScreen):
         if kind == "la":
             return self._authority(code)
         try:
-            return self.store.icbs.resolve(code).name
+            return lookups.resolve_icb(self.store, code).name
         except LookupError:
             return ref
 
     def refresh_person(self) -> None:
-        person: Person = self.store.people.get(self.person_id)
+        person: Person = get_person(self.store, self.person_id)
         facts, det = person.facts, person.determination
         now = self.capp.clock()
         rag = f"{facts.rag.value}: {facts.rag_reason}" if facts.rag else "NOT RATED"
@@ -124,7 +128,7 @@ class PersonScreen(AppScreen):
             *(f"• {r}" for r in det.reasons),
             "",
         ])))
-        letters = self.store.notifications.covering(self.person_id)
+        letters = lookups.letters_naming(self.store, self.person_id)
         self.query_one("#person-letters", Static).update(printable("\n".join([
             "Letters naming this person:" + ("" if letters else " none yet (incident section 5 makes them)"),
             *(f"• {n.reference} to {n.recipient_name}: {n.status.value}" + (" (OUT OF DATE)" if n.out_of_date else "")
@@ -165,8 +169,7 @@ class PersonScreen(AppScreen):
             "",
         ])))
         # Who has seen the key-safe code belongs beside the changes: both are who did what to this record.
-        history = sorted([*self.store.log.for_entity("person", self.person_id),
-                          *self.store.log.for_entity(KEY_SAFE_ACCESS, self.person_id)], key=lambda e: e.seq)
+        history = person_history(self.store, self.person_id)
         self.query_one("#person-history", Static).update(printable("History:\n" + "\n".join(
             f"{format_local(e.at, now=now)}  {e.officer}: "
             + ("key-safe code shown" if e.entity == KEY_SAFE_ACCESS else e.action)
@@ -180,20 +183,20 @@ class PersonScreen(AppScreen):
         if repo(self.store).current_move(self.person_id) is not None:
             self.app.push_screen(MoveChecklistScreen(self.person_id))
         else:
-            self.app.push_screen(PlacementsScreen(self.store.people.get(self.person_id).incident_id, self.person_id))
+            self.app.push_screen(PlacementsScreen(get_person(self.store, self.person_id).incident_id, self.person_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_edit(self) -> None:
-        from contingency.tui.screens.person_form import PersonForm
+        from contingency.tui.dialogs.person_form import PersonForm
 
-        self.app.push_screen(PersonForm(person=self.store.people.get(self.person_id)), lambda _: self.refresh_person())
+        self.app.push_screen(PersonForm(person=get_person(self.store, self.person_id)), lambda _: self.refresh_person())
 
     def action_status(self) -> None:
-        from contingency.tui.screens.dialogs import ChoiceWithReason
+        from contingency.tui.dialogs.decisions import ChoiceWithReason
 
-        person = self.store.people.get(self.person_id)
+        person = get_person(self.store, self.person_id)
 
         def change(status: str, reason: str, detail: str) -> None:
             set_status(self.store, self.person_id, status, detail, reason or None)
@@ -208,26 +211,22 @@ class PersonScreen(AppScreen):
             detail_label="Where (if moved)"), chosen)
 
     def _twins(self) -> list[Person]:
-        person = self.store.people.get(self.person_id)
-        facts = person.facts
-        ids = self.store.people.same_name_and_birth(person.incident_id, facts.first_name, facts.last_name,
-                                                    facts.date_of_birth, exclude=person.id)
-        return [self.store.people.get(i) for i in ids]
+        return possible_duplicates(self.store, get_person(self.store, self.person_id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "key_safe":
             # Hidden when no code is held: there is nothing to show.
-            return bool(self.store.people.get(self.person_id).facts.key_safe_code)
+            return bool(get_person(self.store, self.person_id).facts.key_safe_code)
         if action == "merge":
             # Hidden, not greyed out: a greyed key cannot say why, and with no suspected duplicate (or on a
             # record already merged away) there is nothing to merge.
-            person = self.store.people.get(self.person_id)
+            person = get_person(self.store, self.person_id)
             return person.merged_into is None and bool(self._twins())
         return True
 
     def action_merge(self) -> None:
         twins = self._twins()
-        if not twins or self.store.people.get(self.person_id).merged_into is not None:
+        if not twins or get_person(self.store, self.person_id).merged_into is not None:
             self.notify("Nothing to merge: no other record on the roster has this name and date of birth.")
             return
 
@@ -236,7 +235,7 @@ class PersonScreen(AppScreen):
                 self.refresh_person()
                 self.refresh_bindings()
 
-        self.app.push_screen(MergeDialog(self.store.people.get(self.person_id), twins), chosen)
+        self.app.push_screen(MergeDialog(get_person(self.store, self.person_id), twins), chosen)
 
     def action_key_safe(self) -> None:
         if self._key_safe_shown:
@@ -260,7 +259,7 @@ class PersonScreen(AppScreen):
                 self.refresh_person()
 
     def action_confirm(self) -> None:
-        person = self.store.people.get(self.person_id)
+        person = get_person(self.store, self.person_id)
         unconfirmed = [f for f, s in person.facts.sources.items() if not s.confirmed]
         if not unconfirmed:
             self.notify("Every value is already confirmed")

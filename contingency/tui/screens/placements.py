@@ -16,8 +16,8 @@ from contingency.services.placements import checklist, decide_move, find_person,
 from contingency.store.errors import NotFound
 from contingency.tui.literal import Literal, cell
 from contingency.tui.plain import plain
-from contingency.tui.screens.base import AppScreen, Dialog
-from contingency.tui.screens.dialogs import ChoiceWithReason
+from contingency.tui.base import AppScreen, Dialog
+from contingency.tui.dialogs.decisions import ChoiceWithReason
 from contingency.tui.widgets.fields import Field
 
 
@@ -133,7 +133,7 @@ class PlacementsScreen(AppScreen):
 
     def action_add_offer(self) -> None:
         from contingency.services.placements import add_vacancy
-        from contingency.tui.screens.money_dialogs import ActionDialog, Ask
+        from contingency.tui.dialogs.money import ActionDialog, Ask
 
         def act(values: dict[str, object]) -> str:
             vacancy = add_vacancy(self.store, values, incident_id=self.incident_id)

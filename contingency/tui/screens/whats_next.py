@@ -19,7 +19,7 @@ from contingency.rules.words import plural
 from contingency.services.callround import CallDue, calls_due
 from contingency.services.playbooks import whats_next
 from contingency.tui.literal import cell
-from contingency.tui.screens.base import AppScreen
+from contingency.tui.base import AppScreen
 
 HOURS = 12
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import Static
 
+from contingency.services import lookups
 from contingency.store import Store
 
 EXERCISE_TEXT = "▲ EXERCISE – NOT A REAL INCIDENT ▲"
@@ -58,10 +59,10 @@ class StoreBanner(Static):
 def banner_text(store: Store, play: str | None = None) -> str:
     if store.is_exercise and play:
         return f"{PLAY_MARK} {play}"
-    settings = store.settings()
+    settings = lookups.settings(store)
     council = ""
     if settings:
-        authority = store.authorities.get(settings.authority_code)
+        authority = lookups.authority(store, settings.authority_code)
         council = authority.name if authority else settings.authority_code
     if store.is_exercise:
         return f"{EXERCISE_TEXT}  {council}"

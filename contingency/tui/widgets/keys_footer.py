@@ -60,12 +60,13 @@ class KeysFooter(Footer):
         super().__init__(compact=True)
         self._width = 0
 
-    def compose(self) -> ComposeResult:
+    def _items(self) -> list[tuple[str, str, str, str, bool, str, str]]:
+        """(binding key, key shown, label, action, disabled, tooltip, classes) of every key that fits."""
         if not self._bindings_ready:
-            return
-        self._width = self.app.size.width
-        room = self._width - (self.PALETTE_WIDTH if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE
-                              else 0)
+            return []
+        room = self.app.size.width - (self.PALETTE_WIDTH if self.show_command_palette
+                                      and self.app.ENABLE_COMMAND_PALETTE else 0)
+        items = []
         for key, label, action, enabled in footer_items(screen_actions(self.screen), self.app.get_key_display):
             if action.action == "command_palette":
                 continue  # docked on the right below, always in view
@@ -73,16 +74,31 @@ class KeysFooter(Footer):
             if width > room:
                 continue  # a shorter key further on may still fit; this one is in help and the palette
             room -= width
-            yield FooterKey(action.binding.key, key, label, action.action, disabled=not enabled,
-                            tooltip=action.tooltip).data_bind(compact=Footer.compact)
+            items.append((action.binding.key, key, label, action.action, not enabled, action.tooltip or "", ""))
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             try:
                 _node, binding, enabled, _tooltip = self.screen.active_bindings[self.app.COMMAND_PALETTE_BINDING]
             except KeyError:
-                return
-            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
-                            classes="-command-palette", disabled=not enabled,
-                            tooltip=binding.tooltip or binding.description)
+                return items
+            items.append((binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                          not enabled, binding.tooltip or binding.description, "-command-palette"))
+        return items
+
+    def compose(self) -> ComposeResult:
+        self._width = self.app.size.width
+        self._composed = self._items()
+        for binding_key, key, label, action, disabled, tooltip, classes in self._composed:
+            footer_key = FooterKey(binding_key, key, label, action, disabled=disabled, tooltip=tooltip,
+                                   classes=classes)
+            yield footer_key if classes else footer_key.data_bind(compact=Footer.compact)
+
+    async def recompose(self) -> None:
+        # Textual recomposes the footer whenever the focus or a binding changes, which is most keystrokes;
+        # mounting a dozen keys again is a good part of opening a screen (issue 12). Only when what it would
+        # show has changed.
+        if self.children and self._items() == getattr(self, "_composed", None):
+            return
+        await super().recompose()
 
     def on_resize(self, event: Resize) -> None:
         if self._bindings_ready and self.app.size.width != self._width:

@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from contingency.rules.identifiers import format_nhs_number
+from contingency.services import people as people_service
 from contingency.store import Store
 from contingency.store.people import RosterQuery, RosterRow
 
@@ -124,7 +125,7 @@ class PersonPicker(Vertical, can_focus=False):
         self.everyone = everyone
         # id -> how the person is shown; only the chosen few are held, never the roster.
         self.chosen: dict[int, str] = {row.id: row.display_name
-                                       for row in store.people.rows_by_id(incident_id, chosen or [])}
+                                       for row in people_service.roster_rows_by_id(store, incident_id, chosen or [])}
 
     def compose(self) -> ComposeResult:
         yield Label(self.label)
@@ -152,7 +153,7 @@ class PersonPicker(Vertical, can_focus=False):
 
     def chosen_ids(self) -> list[int]:
         if self.everyone:
-            return self.store.people.ids(self.incident_id)
+            return people_service.person_ids(self.store, self.incident_id)
         return list(self.chosen)
 
     # --- choosing -------------------------------------------------------------------------------------------
@@ -168,14 +169,14 @@ class PersonPicker(Vertical, can_focus=False):
         if person_id in self.chosen:
             del self.chosen[person_id]
         else:
-            rows = self.store.people.rows_by_id(self.incident_id, [person_id])
+            rows = people_service.roster_rows_by_id(self.store, self.incident_id, [person_id])
             if rows:
                 self.chosen[person_id] = rows[0].display_name
         self._changed()
 
     def choose(self, person_ids: list[int]) -> list[int]:
         """Add these people; returns the ids that are not on this incident's roster."""
-        rows = self.store.people.rows_by_id(self.incident_id, person_ids)
+        rows = people_service.roster_rows_by_id(self.store, self.incident_id, person_ids)
         for row in rows:
             self.chosen.setdefault(row.id, row.display_name)
         found = {row.id for row in rows}
@@ -251,10 +252,11 @@ class PersonPicker(Vertical, can_focus=False):
 
     def _search(self, text: str) -> None:
         if _ID_LIST.fullmatch(text) and text.strip().lower() != "all":
-            rows = self.store.people.rows_by_id(self.incident_id, [int(i) for i in re.findall(r"\d+", text)])
+            rows = people_service.roster_rows_by_id(self.store, self.incident_id,
+                                                    [int(i) for i in re.findall(r"\d+", text)])
         else:
             query = RosterQuery(self.incident_id, search=search_words(text.strip()))
-            rows = self.store.people.rows(query, limit=PAGE + 1)
+            rows = people_service.roster_rows(self.store, query, limit=PAGE + 1)
         more = len(rows) > PAGE
         self._rows = rows[:PAGE]
         self._refresh_marks()
@@ -280,7 +282,7 @@ class PersonPicker(Vertical, can_focus=False):
     def _show_chosen(self) -> None:
         chosen = self.query_one("#picker-chosen", Static)
         if self.everyone:
-            total = self.store.people.count(RosterQuery(self.incident_id))
+            total = people_service.roster_count(self.store, RosterQuery(self.incident_id))
             chosen.update(f"Chosen: everyone on this incident ({total:,} people)")
         elif not self.chosen:
             chosen.update("Chosen: nobody yet")

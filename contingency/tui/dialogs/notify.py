@@ -22,8 +22,8 @@ from contingency.rules.words import plural
 from contingency.services import notifications as service
 from contingency.services.errors import BadInput
 from contingency.tui.literal import Literal
-from contingency.tui.screens.base import Dialog
-from contingency.tui.screens.work_dialog import WorkDialog
+from contingency.tui.base import Dialog
+from contingency.tui.dialogs.work import WorkDialog
 from contingency.tui.widgets.fields import Field
 
 

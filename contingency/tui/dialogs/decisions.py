@@ -18,9 +18,10 @@ from contingency.services.decisions import (
     why_reason_needed,
 )
 from contingency.services.errors import BadInput
+from contingency.services.incidents import get_incident
 from contingency.tui.literal import Literal
 from contingency.tui.plain import plain
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 from contingency.tui.widgets.fields import Field
 
 
@@ -126,7 +127,7 @@ class DecisionDialog(Dialog):
             when_field.show(plain(exc, sentence=False))
             return
         when_field.show(None, f"decided {format_local(decided_at, now=now)} · recorded {format_local(now, now=now)}")
-        why = why_reason_needed(decided_at, now, self.store.incidents.get(self.incident_id).opened_at)
+        why = why_reason_needed(decided_at, now, get_incident(self.store, self.incident_id).opened_at)
         late_field.hint = f"needed: {why}" if why else ""
         if not late_field.has_error:
             late_field.show(None)
@@ -150,23 +151,4 @@ class DecisionDialog(Dialog):
             return
         self.notify(f"Decision {entry.id} recorded: {decision_times(entry, self.capp.clock())}", markup=False)
         self.dismiss(entry.id)
-
-
-def decision_log_text(store, incident_id: int, now: datetime) -> str:
-    """Every decision entry with both its times, for a read-only view (see money_dialogs.DetailDialog)."""
-    entries = store.decisions.for_incident(incident_id)
-    if not entries:
-        return "No decisions recorded yet: d records one."
-    lines: list[str] = []
-    for entry in entries:
-        lines += [f"{entry.id}. {entry.decision}", f"   {decision_times(entry, now)} · by {entry.author}",
-                  f"   why: {entry.rationale}"]
-        if entry.options:
-            lines.append(f"   options considered: {'; '.join(entry.options)}")
-        if entry.powers:
-            lines.append(f"   powers: {entry.powers}")
-        if entry.corrects:
-            lines.append(f"   corrects decision {entry.corrects}")
-        lines.append("")
-    return "\n".join(lines).rstrip()
 

@@ -24,8 +24,10 @@ from contingency.rules import notifications as rules
 from contingency.rules.notifications import reply_by_words, reply_within, state_words
 from contingency.rules.safe_text import printable
 from contingency.rules.words import plural
+from contingency.services import lookups
 from contingency.services import notifications as service
 from contingency.services.errors import BadInput
+from contingency.services.people import roster_count
 from contingency.services.progress import Cancelled
 from contingency.store import Store
 from contingency.store.people import RosterQuery
@@ -41,7 +43,7 @@ def short_name(store: Store, notification: Notification) -> str:
     if notification.kind is NotificationKind.CQC:
         return "CQC"
     if kind == "la":
-        found = store.authorities.get(code)
+        found = lookups.authority(store, code)
         return found.nice_name if found else notification.recipient_name
     return notification.recipient_name.removeprefix("NHS ").removesuffix(" Integrated Care Board") + " ICB"
 
@@ -201,7 +203,7 @@ class NotificationsView(Vertical):
         table = self.query_one("#notify-table", DataTable)
         selected = self.selected_id()
         now = self.store.clock()
-        bodies, persons, person_count = self.store.notifications.listing(self.incident_id, self.PERSON_ROWS)
+        bodies, persons, person_count = lookups.notification_listing(self.store, self.incident_id, self.PERSON_ROWS)
         if self.large:  # the people's letters are registered as they are written: count who is due one
             person_count = max(person_count, service.person_letters_due(self.store, self.incident_id))
         table.clear()
@@ -286,7 +288,7 @@ class NotificationsView(Vertical):
         if found is None:
             self.app.notify("No letter selected", severity="warning")
             return None
-        return self.store.notifications.get(found)
+        return lookups.notification(self.store, found)
 
     def focus_table(self) -> None:
         self.query_one("#notify-table", DataTable).focus()
@@ -308,7 +310,7 @@ class NotificationsView(Vertical):
         self._sync_stop = threading.Event()
         reporter = Reporter(self, "preview", self._sync_stop)
         store, incident_id = self.store, self.incident_id
-        total = self.store.people.count(RosterQuery(incident_id))
+        total = roster_count(self.store, RosterQuery(incident_id))
 
         def run() -> tuple[Notification, str]:
             with own_store(store) as mine:
@@ -320,7 +322,7 @@ class NotificationsView(Vertical):
         self.refresh_bindings()
 
     def _previewed(self, event: Worker.StateChanged) -> None:
-        from contingency.tui.screens.notify_dialogs import PreviewDialog
+        from contingency.tui.dialogs.notify import PreviewDialog
 
         self.preview_worker = None
         self.query_one("#notify-progress", ProgressLine).end()
@@ -337,21 +339,21 @@ class NotificationsView(Vertical):
                             severity="error", timeout=10)
 
     def action_generate(self) -> None:
-        from contingency.tui.screens.notify_dialogs import GenerateDialog
+        from contingency.tui.dialogs.notify import GenerateDialog
 
         notification = self.selected()
         if notification is not None:
             self.app.push_screen(GenerateDialog(self.incident_id, notification), lambda _: self.reload())
 
     def action_mark_sent(self) -> None:
-        from contingency.tui.screens.notify_dialogs import SentDialog
+        from contingency.tui.dialogs.notify import SentDialog
 
         notification = self.selected()
         if notification is not None:
             self.app.push_screen(SentDialog(self.incident_id, notification), lambda _: self.reload())
 
     def action_acknowledge(self) -> None:
-        from contingency.tui.screens.notify_dialogs import AcknowledgeDialog
+        from contingency.tui.dialogs.notify import AcknowledgeDialog
 
         notification = self.selected()
         if notification is not None:

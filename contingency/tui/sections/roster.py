@@ -8,39 +8,29 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Static
 
 from contingency.person import Basis, Flag, Funding, PersonStatus
 from contingency.rules.words import plural
+from contingency.services.lookups import authority
+from contingency.services.people import roster_count, roster_rows
 from contingency.store import Store
 from contingency.store.people import RosterQuery, RosterRow
 from contingency.tui.literal import cell
+from contingency.tui.widgets.filter_choice import FilterChoice
+from contingency.tui.widgets.messages import OpenPerson
+from contingency.tui.widgets.search_input import SearchInput
 from contingency.tui.widgets.work import own_store
 
 PAGE = 50
 COUNT_HERE = 2000  # people: a bigger roster is counted by a worker, never while the officer types
 
 
-def incident_people(store: Store, incident_id: int) -> int:
-    return store.people.count(RosterQuery(incident_id))
 BASIS_OPTIONS = [(b.label, b.value) for b in Basis]
 RAG_OPTIONS = [("RED", "RED"), ("AMBER", "AMBER"), ("GREEN", "GREEN"), ("not rated", "none")]
 STATUS_OPTIONS = [(s.label, s.value) for s in PersonStatus]
 FLAG_OPTIONS = [("any flag", "any"), *[(f.label, f.value) for f in Flag]]
-
-
-def body_name(store: Store, ref: str) -> str:
-    """A body to tell by its name, never its key: 'la:WAR' is Warwickshire, 'icb:E54000054' West Yorkshire ICB."""
-    kind, _, code = ref.partition(":")
-    if kind == "la":
-        found = store.authorities.get(code)
-        return found.nice_name if found else code
-    try:
-        return store.icbs.resolve(code).name.removeprefix("NHS ").removesuffix(" Integrated Care Board") + " ICB"
-    except LookupError:
-        return f"ICB {code}"
 
 
 class RosterView(Vertical):
@@ -48,7 +38,7 @@ class RosterView(Vertical):
     RosterView { height: 1fr; }
     RosterView #roster-filters { height: 1; margin: 1 0 0 0; }
     RosterView #roster-filters Input { width: 1fr; min-width: 14; margin-right: 1; }
-    RosterView #roster-filters Select { width: 12; margin-right: 1; }
+    RosterView #roster-filters FilterChoice { width: 12; margin-right: 1; }
     RosterView #roster-status { height: 1; width: 1fr; color: $text-muted; padding: 0 1; }
     RosterView DataTable { height: 1fr; }
     """
@@ -64,11 +54,6 @@ class RosterView(Vertical):
                 tooltip="Clear the search and filters: show everyone again"),
     ]
 
-    class Open(Message):
-        def __init__(self, person_id: int) -> None:
-            super().__init__()
-            self.person_id = person_id
-
     def __init__(self, store: Store, incident_id: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.store = store
@@ -79,16 +64,16 @@ class RosterView(Vertical):
         self._columns_wide: bool | None = None
         self._count_timer: Timer | None = None
         self._counting = 0  # the latest count asked of a worker; an older answer is dropped
-        self._big = incident_people(store, incident_id) > COUNT_HERE
+        self._big = roster_count(store, RosterQuery(incident_id)) > COUNT_HERE
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-filters"):
-            yield Input(placeholder="/ name, NHS no, ref, dd/mm/yyyy", id="roster-search-input", compact=True)
-            yield Select(BASIS_OPTIONS, prompt="basis", id="filter-basis", compact=True)
-            yield Select(RAG_OPTIONS, prompt="RAG", id="filter-rag", compact=True)
-            yield Select(STATUS_OPTIONS, prompt="status", id="filter-status", compact=True)
-            yield Select(FLAG_OPTIONS, prompt="flags", id="filter-flag", compact=True)
-            yield Select([], prompt="tell", id="filter-authority", compact=True)
+            yield SearchInput(placeholder="/ name, NHS no, ref, dd/mm/yyyy", id="roster-search-input", compact=True)
+            yield FilterChoice(BASIS_OPTIONS, prompt="basis", id="filter-basis")
+            yield FilterChoice(RAG_OPTIONS, prompt="RAG", id="filter-rag")
+            yield FilterChoice(STATUS_OPTIONS, prompt="status", id="filter-status")
+            yield FilterChoice(FLAG_OPTIONS, prompt="flags", id="filter-flag")
+            yield FilterChoice([], prompt="tell", id="filter-authority")
         yield Static("", id="roster-status", markup=False)
         yield DataTable(id="roster-table", cursor_type="row", zebra_stripes=True)
 
@@ -101,15 +86,13 @@ class RosterView(Vertical):
 
     def set_bodies(self, options: list[tuple[str, str]]) -> None:
         """The bodies to tell, for the 'tell' filter: from the incident's counts, made once by its screen."""
-        select = self.query_one("#filter-authority", Select)
         if options != getattr(self, "_bodies", None):
             self._bodies = options
-            select.set_options(options)
+            self.query_one("#filter-authority", FilterChoice).set_options(options)
 
     def query_now(self) -> RosterQuery:
-        def value(select_id: str) -> str | None:
-            selected = self.query_one(select_id, Select).value
-            return None if selected is Select.NULL else str(selected)
+        def value(choice_id: str) -> str | None:
+            return self.query_one(choice_id, FilterChoice).value
 
         return RosterQuery(
             self.incident_id, search=self.query_one("#roster-search-input", Input).value,
@@ -123,7 +106,7 @@ class RosterView(Vertical):
         if not keep_offset:
             self.page_start = 0
         query = self.query_now()
-        people = self.store.people.rows(query, offset=self.page_start, limit=PAGE)
+        people = roster_rows(self.store, query, offset=self.page_start, limit=PAGE)
         self._fill(people)
         if self._count_timer is not None:
             self._count_timer.stop()
@@ -135,20 +118,20 @@ class RosterView(Vertical):
             self._show_count(None, len(people))
             self._count(query)
         else:
-            self._show_count(self.store.people.count(query))
+            self._show_count(roster_count(self.store, query))
 
     def _count(self, query: RosterQuery) -> None:
         """Counting 50,000 people scans them all (a search matches anywhere in a name), 40 ms or more: a
         worker does it on its own connection, so the keys typed meanwhile are never held up (issue 12)."""
         if not self._big:
-            self._show_count(self.store.people.count(query))
+            self._show_count(roster_count(self.store, query))
             return
         self._counting += 1
         asked, store = self._counting, self.store
 
         def run() -> None:
             with own_store(store) as mine:
-                total = mine.people.count(query)
+                total = roster_count(mine, query)
             self.app.call_from_thread(self._counted, asked, query, total)
 
         self.run_worker(run, thread=True, exclusive=True, group="roster-count", exit_on_error=False)
@@ -202,7 +185,7 @@ class RosterView(Vertical):
                 Basis(person.basis).label,
             ]
             if self.wide:
-                body = self.store.authorities.get(person.funding_body or person.or_code or "")
+                body = authority(self.store, person.funding_body or person.or_code or "")
                 row += [PersonStatus(person.status).label, body.nice_name if body else Funding(person.funding).label]
             flags = [Flag(f) for f in person.flags]
             row.append(", ".join(f.label for f in flags if f is not Flag.NO_RAG)
@@ -213,7 +196,7 @@ class RosterView(Vertical):
     def _typed(self) -> None:
         self.reload(count_later=True)
 
-    @on(Select.Changed)
+    @on(FilterChoice.Changed)
     def _filtered(self) -> None:
         self.reload()
 
@@ -224,7 +207,7 @@ class RosterView(Vertical):
     @on(DataTable.RowSelected, "#roster-table")
     def _open(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.post_message(self.Open(int(event.row_key.value)))
+            self.post_message(OpenPerson(int(event.row_key.value)))
 
     def action_search(self) -> None:
         self.query_one("#roster-search-input", Input).focus()
@@ -237,8 +220,8 @@ class RosterView(Vertical):
 
     def action_clear_filters(self) -> None:
         self.query_one("#roster-search-input", Input).value = ""
-        for select in self.query(Select):
-            select.clear()
+        for choice in self.query(FilterChoice):
+            choice.clear()
         self.reload()
 
     def focus_table(self) -> None:

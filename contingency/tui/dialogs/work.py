@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from contingency.services.errors import BadInput
 from contingency.services.progress import Cancelled
 from contingency.store import Store
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 from contingency.tui.widgets.work import ProgressLine, Reporter, WorkProgress, did_not_finish, own_store
 
 Job = Callable[[Store, Reporter], Any]

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Markdown, Static
 
 from contingency.tui.commands import APP, STOCK, screen_actions
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 
 
 def _heading(rank: int) -> str:

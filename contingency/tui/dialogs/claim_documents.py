@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Select, Static
 from contingency.ledger import Claim
 from contingency.services import claim_documents as documents
 from contingency.services.errors import BadInput
-from contingency.tui.screens.work_dialog import WorkDialog
+from contingency.tui.dialogs.work import WorkDialog
 from contingency.tui.widgets.fields import Field
 
 

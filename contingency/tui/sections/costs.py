@@ -20,9 +20,12 @@ from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.rules.words import plural
 from contingency.services import costs as service
+from contingency.services import lookups
+from contingency.services.decisions import get_decision
+from contingency.services.people import get_person
 from contingency.store import Store
 from contingency.tui.literal import cell
-from contingency.tui.screens.money_dialogs import ActionDialog, Ask, DetailDialog
+from contingency.tui.dialogs.money import ActionDialog, Ask, DetailDialog
 
 
 def dates_words(line: CostLine) -> str:
@@ -182,8 +185,8 @@ class CostsView(Vertical):
             self.app.notify("No cost line selected: n adds one", severity="warning")
             return None
         if key.startswith("A"):
-            return self.store.costs.line(self.store.costs.allocation(int(key[1:])).line_id)
-        return self.store.costs.line(int(key[1:]))
+            return service.get_line(self.store, service.get_allocation(self.store, int(key[1:])).line_id)
+        return service.get_line(self.store, int(key[1:]))
 
     def focus_table(self) -> None:
         self.query_one("#costs-table", DataTable).focus()
@@ -201,7 +204,7 @@ class CostsView(Vertical):
     # --- actions ------------------------------------------------------------------------------------
 
     def action_add(self) -> None:
-        from contingency.tui.screens.money_dialogs import AddCostDialog
+        from contingency.tui.dialogs.money import AddCostDialog
 
         person = self._filter("#costs-person-filter")
         self.app.push_screen(AddCostDialog(self.incident_id, person or ""), lambda _: self.reload())
@@ -237,20 +240,20 @@ class CostsView(Vertical):
         if line is None or key is None:
             return
         if key.startswith("A"):
-            allocation = self.store.costs.allocation(int(key[1:]))
+            allocation = service.get_allocation(self.store, int(key[1:]))
         elif len(line.allocations) == 1:
             allocation = line.allocations[0]
         else:
             self.app.notify(f"Line {line.id} is shared by {len(line.allocations)} people: press v to see each "
                             "share, then e on the one to re-route.", title="Choose a share")
             return
-        claimed = self.store.costs.claimed(self.incident_id).get(allocation.id)
+        claimed = service.claimed_shares(self.store, self.incident_id).get(allocation.id)
         if claimed is not None:
             self.app.notify(f"This share is on claim {claimed.reference}: reverse line {line.id} (r) and add it again, "
                             "so the claim gets a credit.", title="Route stays", timeout=12)
             return
-        person = self.store.people.get(allocation.person_id)
-        allowed = rules.allowed_routes(person, category=line.category, authorities=self.store.authorities)
+        person = get_person(self.store, allocation.person_id)
+        allowed = rules.allowed_routes(person, category=line.category, authorities=lookups.authorities(self.store))
         options = [(choice.route.label, route.value) for route, choice in allowed.items()
                    if route is not allocation.route]
         if not options:
@@ -274,9 +277,9 @@ class CostsView(Vertical):
 
 def line_text(store: Store, line: CostLine) -> str:
     """Everything about one line: the sum, the decision, and each person's share with its route and claim."""
-    decision = store.decisions.get(line.decision_id)
-    claimed = store.costs.claimed(line.incident_id)
-    reversed_by = store.costs.reversal_of(line.id)
+    decision = get_decision(store, line.decision_id)
+    claimed = service.claimed_shares(store, line.incident_id)
+    reversed_by = service.reversal_of(store, line.id)
     people = service.people_by_id(store, line.incident_id, (a.person_id for a in line.allocations))
     rule = rules.how_total(line.unit, line.rate_pence, line.quantity_milli, line.days)
     text = [

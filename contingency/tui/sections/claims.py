@@ -24,11 +24,13 @@ from contingency.rules.times import format_local
 from contingency.rules.words import plural
 from contingency.services import claim_documents as documents
 from contingency.services import claims as service
+from contingency.services import lookups
 from contingency.services.costs import pounds
 from contingency.services.errors import BadInput
+from contingency.services.people import everyone_on
 from contingency.store import Store
 from contingency.tui.literal import cell
-from contingency.tui.screens.money_dialogs import (
+from contingency.tui.dialogs.money import (
     ActionDialog,
     Ask,
     DetailDialog,
@@ -41,7 +43,7 @@ BUCKET_HEADERS = ("0-30 days", "31-60 days", "61-90 days", "90+ days")
 def short_name(store: Store, claim: Claim) -> str:
     kind, _, code = claim.recipient_ref.partition(":")
     if kind == "la":
-        body = store.authorities.get(code)
+        body = lookups.authority(store, code)
         return body.nice_name if body else claim.recipient_name
     return claim.recipient_name
 
@@ -99,7 +101,7 @@ class ClaimsView(Vertical):
 
     def reload(self) -> None:
         today = self.today
-        claims = self.store.claims.for_incident(self.incident_id)
+        claims = service.claims_for_incident(self.store, self.incident_id)
         marked = service.disputed_claims(self.store, self.incident_id)
         table = self.query_one("#claims-table", DataTable)
         selected = self._selected_key()
@@ -122,10 +124,10 @@ class ClaimsView(Vertical):
                  f"{'claim' if len(open_claims) == 1 else 'claims'}" + (f", oldest {oldest}" if oldest else ""),
                  f"Not sent: {format_pounds(sum(c.total_pence for c in drafts))} in {len(drafts)} drafts · not yet "
                  f"claimed: {format_pounds(unclaimed)}" + (" (b builds claims)" if unclaimed else "")]
-        disputes = self.store.disputes.for_incident(self.incident_id, open_only=True)
+        disputes = service.open_disputes(self.store, self.incident_id)
         if disputes:
             first = disputes[0]
-            body = self.store.authorities.get(first.authority_ref.partition(":")[2])
+            body = lookups.authority(self.store, first.authority_ref.partition(":")[2])
             lines.append(f"* OR DISPUTE ({plural(len(marked), 'claim')}): "
                          f"{body.nice_name if body else first.authority_name} {service.referral_words(first, today)}"
                          + (f"; {len(disputes) - 1} more" if len(disputes) > 1 else ""))
@@ -154,7 +156,7 @@ class ClaimsView(Vertical):
         debts = service.owed(self.store, today, self.incident_id)
         names = {}
         for debt in debts:
-            body = self.store.authorities.get(debt.recipient_ref.partition(":")[2])
+            body = lookups.authority(self.store, debt.recipient_ref.partition(":")[2])
             names[debt.recipient_ref] = body.nice_name if debt.kind is ClaimKind.REIMBURSEMENT and body \
                 else debt.recipient_name
         oldest_first = {bucket: -index for index, bucket in enumerate(AGE_BUCKETS)}
@@ -186,7 +188,7 @@ class ClaimsView(Vertical):
         if key is None:
             self.app.notify("No claim selected: b builds claims from the ledger", severity="warning")
             return None
-        return self.store.claims.get(int(key))
+        return service.get_claim(self.store, int(key))
 
     def focus_table(self) -> None:
         self.query_one("#claims-table", DataTable).focus()
@@ -198,7 +200,8 @@ class ClaimsView(Vertical):
             self.by_body = False
             self.reload()
             table = self.query_one("#claims-table", DataTable)
-            first = next((c for c in self.store.claims.for_incident(self.incident_id) if c.recipient_ref == ref), None)
+            first = next((c for c in service.claims_for_incident(self.store, self.incident_id)
+                          if c.recipient_ref == ref), None)
             if first is not None:
                 table.move_cursor(row=table.get_row_index(str(first.id)))
             return
@@ -314,16 +317,18 @@ class ClaimsView(Vertical):
                    button="Write off")
 
     def action_documents(self) -> None:
-        from contingency.tui.screens.claim_documents_dialog import ClaimDocumentsDialog
+        from contingency.tui.dialogs.claim_documents import ClaimDocumentsDialog
 
         # Many claims make many PDFs: written in a thread with a count, so the screen never freezes.
-        claim = None if self.by_body else (self.store.claims.get(int(k)) if (k := self._selected_key()) else None)
+        k = None if self.by_body else self._selected_key()
+        claim = service.get_claim(self.store, int(k)) if k else None
         self.app.push_screen(ClaimDocumentsDialog(self.incident_id, claim), lambda _: self.reload())
 
     def action_or_dispute(self) -> None:
-        claim = None if self.by_body else (self.store.claims.get(int(k)) if (k := self._selected_key()) else None)
-        people = sorted(self.store.people.all(self.incident_id), key=lambda p: p.facts.display_name)
-        on_claim = self.store.claims.people_on(claim.id) if claim else set()
+        k = None if self.by_body else self._selected_key()
+        claim = service.get_claim(self.store, int(k)) if k else None
+        people = sorted(everyone_on(self.store, self.incident_id), key=lambda p: p.facts.display_name)
+        on_claim = service.people_on_claim(self.store, claim.id) if claim else set()
         first = sorted(people, key=lambda p: p.id not in on_claim)
         options = tuple((f"{p.facts.display_name} ({p.id})", str(p.id)) for p in first)
         authority = short_name(self.store, claim) if claim and claim.kind is ClaimKind.REIMBURSEMENT else ""
@@ -341,7 +346,7 @@ class ClaimsView(Vertical):
 
 def claim_text(store: Store, claim: Claim, today: date) -> str:
     """One claim for the officer: who, what, how much, where it stands, every line and every step."""
-    lines = store.claims.lines(claim.id)
+    lines = service.claim_lines(store, claim.id)
     disputes = service.disputed_claims(store, claim.incident_id).get(claim.id, [])
     text = [
         f"{claim.kind.value.capitalize()} to {claim.recipient_name} · {claim.status.value} · "
@@ -366,5 +371,5 @@ def claim_text(store: Store, claim: Claim, today: date) -> str:
     text += ["", "History:"]
     text += [f"  {format_local(e.at)} {e.officer}: {e.action} -> {e.status_to.value}"
              + (f" ({format_pounds(e.amount_pence)})" if e.amount_pence is not None else "") + f" {e.reason}"
-             for e in store.claims.events(claim.id)]
+             for e in service.claim_events(store, claim.id)]
     return "\n".join(text)

@@ -25,8 +25,8 @@ from contingency.services.importer import (
     preview_file,
     save_mapping,
 )
-from contingency.tui.screens.import_preview import ImportChoice, ImportPreviewScreen
-from contingency.tui.screens.work_dialog import WorkDialog
+from contingency.tui.dialogs.import_preview import ImportChoice, ImportPreviewScreen
+from contingency.tui.dialogs.work import WorkDialog
 from contingency.tui.widgets.fields import Field
 from contingency.tui.widgets.work import ProgressLine, did_not_finish, own_store
 

@@ -20,7 +20,7 @@ from contingency.services import playbooks as service
 from contingency.services.errors import BadInput
 from contingency.tui.literal import Literal, cell
 from contingency.tui.plain import plain
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 from contingency.tui.widgets.fields import Field
 
 OTHER = "__other__"

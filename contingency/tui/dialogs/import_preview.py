@@ -30,7 +30,7 @@ from contingency.services.importer import (
     row_lines,
 )
 from contingency.tui.literal import Literal, cell
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 from contingency.tui.widgets.fields import Field
 
 # Room for the column table inside the dialog at 80 columns: file header, what it becomes, and why.

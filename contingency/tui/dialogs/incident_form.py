@@ -18,6 +18,7 @@ from contingency.rules.times import (
     parse_local_datetime,
     parse_uk_date,
 )
+from contingency.services import lookups
 from contingency.services.errors import BadInput
 from contingency.services.incidents import (
     build_facts,
@@ -27,7 +28,7 @@ from contingency.services.incidents import (
     open_incident,
 )
 from contingency.tui.plain import plain
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 from contingency.tui.widgets.fields import Field, TickBox
 
 # The title alone in the list: with its citation it ran to three lines at 80 columns. The citation is shown
@@ -93,7 +94,7 @@ class IncidentForm(Dialog):
         return "e.g. 01:40 or 23/11/2026 01:40"
 
     def _our_code(self) -> str:
-        settings = self.store.settings()
+        settings = lookups.settings(self.store)
         return settings.authority_code if settings else ""
 
     def on_mount(self) -> None:
@@ -146,7 +147,7 @@ class IncidentForm(Dialog):
             fields["provider"] = "the provider's name is needed"
         area_text = self._value("area")
         try:
-            area = self.store.authorities.resolve(area_text)
+            area = lookups.resolve_authority(self.store, area_text)
             self.query_one("#f-area", Field).show(None, area.name)
         except LookupError as exc:
             fields["area"] = str(exc)

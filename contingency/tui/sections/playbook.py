@@ -18,7 +18,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import DataTable, Markdown, Static
 from textual.worker import Worker, WorkerState
 
@@ -28,6 +27,7 @@ from contingency.engine.words import due_words, item_label, next_due_words, step
 from contingency.rules.safe_text import printable
 from contingency.rules.times import format_local
 from contingency.services.errors import BadInput
+from contingency.services.incidents import get_incident
 from contingency.services.playbooks import (
     PlaybookSummary,
     playbook_summary,
@@ -41,6 +41,7 @@ from contingency.services.playbooks import (
 from contingency.services.playbooks import next_due as next_due_item
 from contingency.store import Store
 from contingency.tui.literal import cell
+from contingency.tui.widgets.messages import OpenPerson, Recorded
 from contingency.tui.widgets.work import own_store
 
 SOON = timedelta(hours=12)
@@ -84,9 +85,6 @@ class PlaybookView(Vertical):
                 tooltip="Switch between phases and one list, most urgent first"),
         Binding("g", "guidance", "Guide", id="step-guidance", tooltip="Read the whole guidance for the step"),
     ]
-
-    class Changed(Message):
-        """Something was recorded: the header's next step may have moved."""
 
     def __init__(self, store: Store, incident_id: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -147,7 +145,7 @@ class PlaybookView(Vertical):
         if self.view is not None and version == self._planned_at:
             self.redraw()  # nothing written since the last plan: only the words for time change
             return
-        people = self.store.incidents.get(self.incident_id).people_count
+        people = get_incident(self.store, self.incident_id).people_count
         if people > PLAN_HERE and not summary_ready(self.store, self.incident_id):
             self._plan_in_background(version, people)
             return
@@ -437,10 +435,10 @@ class PlaybookView(Vertical):
     def _after(self, result) -> None:
         if result is not None:
             self.reload()
-            self.post_message(self.Changed())
+            self.post_message(Recorded())
 
     def action_complete(self) -> None:
-        from contingency.tui.screens.playbook_dialogs import CompleteStep
+        from contingency.tui.dialogs.playbook import CompleteStep
 
         item = self._item_or_explain()
         if item is None:
@@ -451,7 +449,7 @@ class PlaybookView(Vertical):
         self.app.push_screen(CompleteStep(self.incident_id, item), self._after)
 
     def _reason(self, blocked: bool) -> None:
-        from contingency.tui.screens.playbook_dialogs import ReasonStep
+        from contingency.tui.dialogs.playbook import ReasonStep
 
         item = self._item_or_explain()
         if item is None:
@@ -468,7 +466,7 @@ class PlaybookView(Vertical):
         self._reason(blocked=True)
 
     def action_note(self) -> None:
-        from contingency.tui.screens.playbook_dialogs import NoteStep
+        from contingency.tui.dialogs.playbook import NoteStep
 
         item = self._item_or_explain()
         if item is not None:
@@ -505,7 +503,7 @@ class PlaybookView(Vertical):
         self.redraw()
 
     def action_guidance(self) -> None:
-        from contingency.tui.screens.playbook_dialogs import StepGuidance
+        from contingency.tui.dialogs.playbook import StepGuidance
 
         text = self.guidance_markdown()
         if text:
@@ -519,9 +517,7 @@ class PlaybookView(Vertical):
             return
         step_plan, item = self._current()
         if item is not None and item.person is not None:
-            from contingency.tui.screens.person import PersonScreen
-
-            self.app.push_screen(PersonScreen(item.person.id))
+            self.post_message(OpenPerson(item.person.id))
         elif step_plan is not None and step_plan.step.per_person:
             self.action_toggle_people()
         elif step_plan is not None:

@@ -21,7 +21,7 @@ from contingency.services.people import (
     parse_changes,
 )
 from contingency.tui.literal import Literal
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 from contingency.tui.widgets.fields import Field, TickBox
 
 HINTS = {

@@ -9,9 +9,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from contingency.rules.authorities import AuthorityNotResolved
+from contingency.services import lookups
 from contingency.services.errors import BadInput
 from contingency.services.setup import setup_council
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 from contingency.tui.widgets.banner import refresh_banners
 from contingency.tui.widgets.fields import Field
 
@@ -40,7 +41,7 @@ class SetupScreen(Dialog):
         self.query_one("#authority", Input).focus()
 
     def action_cancel(self) -> None:
-        if self.store.settings() is None:
+        if lookups.settings(self.store) is None:
             self.notify("contingency needs your council before it can be used; press ctrl+q to quit",
                         severity="warning")
             return
@@ -53,7 +54,7 @@ class SetupScreen(Dialog):
             field.show(None)
             return
         try:
-            authority = self.store.authorities.resolve(event.value)
+            authority = lookups.resolve_authority(self.store, event.value)
         except AuthorityNotResolved as exc:
             field.show(str(exc))
         else:

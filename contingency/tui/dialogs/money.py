@@ -23,10 +23,12 @@ from contingency.ledger import Category, Unit
 from contingency.rules.costs import format_pounds, format_quantity, how_total
 from contingency.rules.times import LONDON, BadDate, parse_uk_date
 from contingency.services import costs as cost_service
+from contingency.services.decisions import decisions_for
 from contingency.services.errors import BadInput
+from contingency.services.incidents import get_incident
 from contingency.tui.literal import Literal, cell
 from contingency.tui.plain import plain
-from contingency.tui.screens.base import Dialog
+from contingency.tui.base import Dialog
 from contingency.tui.widgets.fields import Field, TickBox
 from contingency.tui.widgets.person_picker import PersonPicker
 
@@ -172,11 +174,11 @@ class AddCostDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
-        incident = self.store.incidents.get(self.incident_id)
+        incident = get_incident(self.store, self.incident_id)
         aware = incident.facts.aware_at.astimezone(LONDON).date()
         # Cut at a word, never through one: the select shows a single line.
         decisions = [(cell(f"{d.id}: {shorten(d.decision, 42, placeholder='…')}"), str(d.id))
-                     for d in reversed(self.store.decisions.for_incident(self.incident_id))]
+                     for d in reversed(decisions_for(self.store, self.incident_id))]
         preset = self.people_text.strip()
         with Vertical(id="dialog"):
             yield Static("Add a cost line", classes="dialog-title")

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Static, TextArea
 
 from contingency.rules.notifications import EXERCISE_MARK
 from contingency.services import handover as service
-from contingency.tui.screens.work_dialog import WorkDialog
+from contingency.tui.dialogs.work import WorkDialog
 from contingency.tui.widgets.fields import Field
 
 
