@@ -49,8 +49,17 @@ def _coverage() -> frozenset[int]:
     return frozenset.intersection(*faces)
 
 
+# Every character Windows-1252 prints (space to ÿ, with its € and curly quotes): both faces draw them all, left to
+# right (tests/test_letters.py checks against the fonts), so a letter written in them opens no font file to know it.
+_DRAWN_BY_BOTH = frozenset(bytes(range(0x20, 0x100)).decode(_ENCODING, errors="ignore").replace("\x7f", ""))
+
+
 @functools.cache  # a character at a time: a council's letter can list thousands of names
 def _printable(char: str) -> bool:
+    return char in _DRAWN_BY_BOTH or _printable_in_fonts(char)
+
+
+def _printable_in_fonts(char: str) -> bool:
     return (char.isspace() or ord(char) in _coverage()) and unicodedata.bidirectional(char) not in _NEEDS_SHAPING
 
 
@@ -78,11 +87,13 @@ def _texts(letter: Letter) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=2)
 def _non_ascii(letter: Letter) -> tuple[str, ...]:
-    lines = [letter.title, letter.author, letter.stem, letter.header, letter.footer]
+    # Escaping and ** are ASCII: a line or cell is ASCII before `plain` or `cell` exactly when it is after.
+    lines = [line for line in (letter.title, letter.author, letter.stem, letter.header, letter.footer)
+             if not line.isascii()]
     for block in letter.blocks:
-        lines += [plain(line) for line in block.lines]
-        lines += [cell(text)[0] for row in block.rows for text in row]
-    return tuple(unicodedata.normalize("NFC", line) for line in lines if not line.isascii())
+        lines += [plain(line) for line in block.lines if not line.isascii()]
+        lines += [cell(text)[0] for row in block.rows for text in row if not text.isascii()]
+    return tuple(unicodedata.normalize("NFC", line) for line in lines)
 
 
 def _needs_embedding(letter: Letter) -> bool:
@@ -132,17 +143,114 @@ class _LetterPDF(FPDF):
         self.set_author(safe(letter.author))
         self.set_subject(safe(letter.stem))
         self.alias_nb_pages()
+        self._header: tuple | None = None  # the first page's header, to draw again (`_same_header`)
+        self._footers: list[tuple] = []  # (the state a footer was drawn in, what it drew): `_same_footer`
+        self._digits: dict[str, bool] = {}  # a face by its key: whether it draws every digit at one width
 
     def header(self) -> None:
         self.set_font(self.typeface, "B", _SMALL)
         self.set_y(10)
-        self.cell(0, 4, safe(self.letter.header), align="C", new_x="LMARGIN", new_y="NEXT")
+        self._same_header(lambda: self.cell(0, 4, safe(self.letter.header), align="C", new_x="LMARGIN",
+                                            new_y="NEXT"))
         self.set_y(22)
+
+    def _state(self) -> tuple:
+        """Everything fpdf2's `cell` reads to lay out and draw a line of text."""
+        return (self._get_current_graphics_state(), self.x, self.y, self.w, self.h, self.k, self.l_margin,
+                self.r_margin, self.c_margin, self.t_margin, self.b_margin, self.auto_page_break,
+                self.page_break_trigger, self.in_footer, self.is_ttf_font, self.core_fonts_encoding,
+                tuple(self._fallback_font_ids), self.str_alias_nb_pages, self.alias_nb_pages_align,
+                self._record_text_quad_points, self.letter.header)
+
+    def _same_header(self, draw) -> None:
+        """The header as fpdf2 drew it on the first page: the same bytes, the same font resource for the page
+        and the same position after it, whenever everything `cell` reads is as it was then (on every page of a
+        letter: a council's letter has hundreds, and laying the line out again each time was a tenth of the
+        PDF's time). Anything else, and fpdf2 draws it."""
+        page, state = self.page, self._state()
+        if self._header is not None:
+            if self._header[0] == state:
+                _, content, resources, after = self._header
+                self.pages[page].contents += content
+                for kind, resource in resources:
+                    self._resource_catalog.add(kind, resource, page)
+                self.x, self.y, self._lasth, self.current_font_is_set_on_page = after
+                return
+            draw()
+            return
+        drawn = self._recorded(draw)
+        if drawn is None or drawn[2]:  # it broke the page, or holds "{nb}": drawn by fpdf2 every time
+            self._header = (None, b"", (), ())
+            return
+        content, resources, _, after = drawn
+        self._header = (state, content, resources, after)
 
     def footer(self) -> None:
         self.set_y(-14)
         self.set_font(self.typeface, "B", _SMALL)
-        self.cell(0, 4, safe(f"{self.letter.footer} · page {self.page_no()} of {{nb}}"), align="C")
+        number = str(self.page_no())
+        text = safe(f"{self.letter.footer} · page {number} of {{nb}}")
+        self._same_footer(text, number, lambda: self.cell(0, 4, text, align="C"))
+
+    def _same_footer(self, text: str, number: str, draw) -> None:
+        """The footer as fpdf2 drew it on an earlier page whose number has as many digits: only the number differs,
+        and every digit is as wide as every other, so the line is laid out and placed exactly as then. The text is
+        encoded again with the page's number (as fpdf2 encodes it, glyph by glyph), the rest of the bytes are
+        those fpdf2 wrote, and the page count ("{nb}") is filled in by the same fpdf2 fragment, which holds the same
+        position. Anything else, and fpdf2 draws it."""
+        alias = self.str_alias_nb_pages
+        if not alias or text.count(alias) != 1 or not text.endswith(alias) or not self._digits_alike():
+            draw()
+            return
+        page, state = self.page, (self._state(), len(number))
+        prefix = self.normalize_text(text[: -len(alias)])  # the text before "{nb}", as fpdf2's fragment holds it
+        found = next((drawn for drawn_in, drawn in self._footers if drawn_in == state), None)
+        if found is not None:
+            head, tail, fragment, resources, after = found
+            self.pages[page].contents += head + self.current_font.encode_text(prefix).encode("latin-1") + tail
+            self.pages[page].add_text_substitution(fragment)
+            for kind, resource in resources:
+                self._resource_catalog.add(kind, resource, page)
+            self.x, self.y, self._lasth, self.current_font_is_set_on_page = after
+            return
+        if len(self._footers) > 8:  # never expected: a letter's footer is drawn in one state
+            draw()
+            return
+        drawn = self._recorded(draw)
+        if drawn is None:
+            return
+        content, resources, substitutions, after = drawn
+        encoded = self.current_font.encode_text(prefix).encode("latin-1")
+        if len(substitutions) != 1 or content.count(encoded) != 1:
+            return
+        head, _, tail = content.partition(encoded)
+        self._footers.append((state, (head, tail, substitutions[0], resources, after)))
+
+    def _digits_alike(self) -> bool:
+        """Whether the page's face draws every digit at the same width (a page number's width is its length)."""
+        font = self.current_font
+        alike = self._digits.get(font.fontkey)
+        if alike is None:
+            widths = {font.get_text_width(digit, 1, None)[1] if self.is_ttf_font else font.cw[digit]
+                      for digit in "0123456789"}
+            alike = self._digits[font.fontkey] = len(widths) == 1
+        return alike
+
+    def _recorded(self, draw) -> tuple[bytes, tuple, list, tuple] | None:
+        """Draw with fpdf2, keeping what it added to the page: its bytes, the page's new resources, its "{nb}"
+        fragments and where it left the position and font. None if it broke the page."""
+        page = self.page
+        catalog = self._resource_catalog.resources_per_page
+        before = {kind: set(found) for (number, kind), found in catalog.items() if number == page}
+        start, substitutions = len(self.pages[page].contents), len(self.pages[page].get_text_substitutions())
+        draw()
+        if self.page != page:
+            return None
+        added = tuple((kind, resource) for (number, kind), found in catalog.items() if number == page
+                      for resource in sorted(found - before.get(kind, set()), key=str))
+        return (bytes(self.pages[page].contents[start:]), added,
+                list(self.pages[page].get_text_substitutions()[substitutions:]),
+                (self.x, self.y, self._lasth, self.current_font_is_set_on_page))
 
 
 def write_pdf(letter: Letter, path: Path) -> None:
@@ -363,18 +471,40 @@ def _table(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]
     widths = _column_widths(pdf, measure, rows)
     pen = _Pen(pdf)
 
-    wrapped: dict[tuple[int, str, bool], list[list[tuple[float, str, str]]]] = {}  # reasons and places repeat
+    # A cell's lines by (column, its text as the template wrote it, header row): reasons and places repeat.
+    wrapped: dict[tuple[int, str, bool], list[list[tuple[float, str, str]]]] = {}
+    rooms = [width - 2 * _CELL_PAD for width in widths]
 
-    def layout(row: tuple[str, ...], header: bool) -> tuple[list[list[list[tuple[float, str, str]]]], float]:
+    # The same, as (word, style) when the cell is one run on one line: most cells of most rows.
+    single: dict[tuple[int, str, bool], tuple[str, str] | None] = {}
+
+    def layout(row: tuple[str, ...], header: bool) -> tuple[list[list[list[tuple[float, str, str]]]], float,
+                                                            list[str] | None, str]:
+        """A row's cells as lines of (x offset, text, style), its height, and, when every cell is one run on one
+        line in the same style, each cell's text and that style (`draw` then takes its shortest way)."""
         cells = []
-        for index, width in enumerate(widths):
-            text, bold = cell(row[index]) if index < len(row) else ("", False)
-            key = (index, text, bold or header)
+        tallest = 1
+        words: list[str] | None = []
+        style = None
+        for index, room in enumerate(rooms):
+            raw = row[index] if index < len(row) else ""
+            key = (index, raw, header)
             lines = wrapped.get(key)
             if lines is None:
-                lines = wrapped[key] = measure.wrap([(text, bold or header)], _TABLE, width - 2 * _CELL_PAD)
+                text, bold = cell(raw)
+                lines = wrapped[key] = measure.wrap([(text, bold or header)], _TABLE, room)
+                single[key] = lines[0][0][1:] if len(lines) == 1 and len(lines[0]) == 1 and lines[0][0][0] == 0.0 \
+                    else None
             cells.append(lines)
-        return cells, max(len(lines) for lines in cells) * _ROW_LINE + 2 * _CELL_PAD
+            tallest = max(tallest, len(lines))
+            if words is not None:
+                found = single[key]
+                if found is None or (style is not None and found[1] != style):
+                    words = None
+                else:
+                    words.append(found[0])
+                    style = found[1]
+        return cells, tallest * _ROW_LINE + 2 * _CELL_PAD, words, style or ""
 
     # Where each column starts, as the operators print it: the same figures `rect` and `text` would print.
     k, page_height = pdf.k, pdf.h
@@ -387,7 +517,8 @@ def _table(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]
 
     encoded: dict[tuple[str, str], str] = {}  # a word as the page's font draws it ("(...) Tj")
 
-    def draw(cells: list[list[list[tuple[float, str, str]]]], height: float) -> None:
+    def draw(cells: list[list[list[tuple[float, str, str]]]], height: float, words: list[str] | None = None,
+             style: str = "") -> None:
         if not pen.direct or not pdf.page:
             return draw_slowly(cells, height)
         y = pdf.get_y()
@@ -397,8 +528,33 @@ def _table(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]
         # fpdf2 keeps these in its graphics state, behind properties: read once a row, followed as they change.
         style_now = pdf.font_style if pdf.font_size_pt == _TABLE else None
         font_set = pdf.current_font_is_set_on_page
+        if words is not None and font_set and style == style_now:
+            # Every cell one run on one line, in the page's font: the operators below give, cell by cell (a box,
+            # then its text), without looking at each cell's lines again.
+            baseline = f"{(page_height - (y + _CELL_PAD + _ROW_LINE * 1 - 0.9)) * k:.2f}"
+            for word, (_x, left, wide, text_x) in zip(words, columns):
+                drawn = encoded.get((word, style))
+                if drawn is None:
+                    drawn = encoded[(word, style)] = pdf.current_font.encode_text(
+                        pdf.normalize_text(word) if not word.isascii() else word)
+                ops.append(f"{left} {top} {wide} {tall} re S\nBT {text_x} {baseline} Td {drawn} ET")
+            pen.flush()
+            pdf.set_y(y + height)
+            return None
         for lines, (x, left, wide, text_x) in zip(cells, columns):
             ops.append(f"{left} {top} {wide} {tall} re S")
+            if font_set and len(lines) == 1 and len(lines[0]) == 1:  # most cells: one run on one line
+                offset, word, style = lines[0][0]
+                if style == style_now and offset == 0.0:  # in the page's font already: as below, without the loops
+                    drawn = encoded.get((word, style))
+                    if drawn is None:
+                        drawn = encoded[(word, style)] = pdf.current_font.encode_text(
+                            pdf.normalize_text(word) if not word.isascii() else word)
+                    if not baselines:
+                        baseline = y + _CELL_PAD + _ROW_LINE * 1 - 0.9
+                        baselines.append(f"{(page_height - baseline) * k:.2f}")
+                    ops.append(f"BT {text_x} {baselines[0]} Td {drawn} ET")
+                    continue
             for number, placed in enumerate(lines):
                 while len(baselines) <= number:
                     baseline = y + _CELL_PAD + _ROW_LINE * (len(baselines) + 1) - 0.9
@@ -441,8 +597,8 @@ def _table(pdf: _LetterPDF, measure: _Measure, rows: tuple[tuple[str, ...], ...]
         pdf.add_page()
     draw(*head)
     for row in rows[1:]:
-        cells, height = layout(row, False)
+        cells, height, words, style = layout(row, False)
         if pdf.get_y() + height > bottom:
             pdf.add_page()
             draw(*head)  # the header row again at the top of each page
-        draw(cells, height)
+        draw(cells, height, words, style)

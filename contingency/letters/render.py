@@ -126,9 +126,30 @@ def template_dirs() -> tuple[Path, ...]:
     return tuple(dirs)
 
 
+# Every name a plain dict answers as an attribute (its methods, and object's): `row.name` is anything else.
+_DICT_NAMES = frozenset(dir(dict))
+
+
+class _LetterEnvironment(SandboxedEnvironment):
+    """The sandbox, with `row.name` on a plain dictionary answered without an exception first.
+
+    The sandbox tries the attribute, catches AttributeError, then looks the key up: a council's letter
+    reads a handful of fields from each of thousands of rows. For a plain dict that is not one of its own
+    attribute names, getattr can only fail, so the key is looked up at once: the same value, or the same
+    undefined, as before."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_NAMES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=8)
 def _environment(dirs: tuple[Path, ...]) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = _LetterEnvironment(
         loader=FileSystemLoader([str(d) for d in dirs]),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
@@ -244,7 +265,7 @@ def parse(text: str) -> tuple[Block, ...]:
         if line.startswith("|"):
             if paragraph:
                 close()
-            if not _SEPARATOR.match(line):
+            if "---" not in line or not _SEPARATOR.match(line):  # a separator has a run of three dashes
                 table.append(_cells(line))
             continue
         if table:
