@@ -19,6 +19,7 @@ from contingency.store import Store
 from contingency.store.people import RosterQuery, RosterRow
 from contingency.tui.literal import cell
 from contingency.tui.widgets.filter_choice import FilterChoice
+from contingency.tui.widgets.fixed_table import FixedTable
 from contingency.tui.widgets.messages import OpenPerson
 from contingency.tui.widgets.search_input import SearchInput
 from contingency.tui.widgets.work import own_store
@@ -75,7 +76,7 @@ class RosterView(Vertical):
             yield FilterChoice(FLAG_OPTIONS, prompt="flags", id="filter-flag")
             yield FilterChoice([], prompt="tell", id="filter-authority")
         yield Static("", id="roster-status", markup=False)
-        yield DataTable(id="roster-table", cursor_type="row", zebra_stripes=True)
+        yield FixedTable(id="roster-table", cursor_type="row", zebra_stripes=True)
 
     def on_resize(self) -> None:
         # The first page is read here, once the width is known (not also on mount: twice for nothing).
