@@ -29,12 +29,6 @@ METADATA = frozenset({"kind", "is_exercise", "officer", "path", "version", "cloc
                       # opening, tuning and closing the app's own connection is the app's business, not data
                       "close", "set_busy_timeout"})
 
-# Modules still reaching into the store, each with why. ONLY the lead's modules still to do; the lead empties it.
-# (screens/incident.py and sections/roster.py were on it and are done; an entry whose module no longer reaches
-# in fails test_every_allowed_module_still_needs_its_place, so the list only shrinks.)
-ALLOWED: dict[str, str] = {}
-
-
 def _init_attributes(cls: type) -> set[str]:
     """`self.x = ...` in the class's __init__."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls.__init__)))
@@ -106,26 +100,16 @@ def _relative(path: Path) -> str:
 def test_the_tui_reads_and_writes_through_services():
     reaching = []
     for path in sorted(TUI.rglob("*.py")):
-        if _relative(path) in ALLOWED:
-            continue
         reaching += [f"{_relative(path)}:{line}: {text}" for line, text in reaches_into_store(path)]
     assert not reaching, ("TUI code reaching into the store; call a function in contingency/services/ instead "
                           "(add a small one if none fits):\n" + "\n".join(reaching))
-
-
-def test_every_allowed_module_still_needs_its_place():
-    """An entry whose module no longer reaches into the store is stale: remove it, so it cannot slip back."""
-    for module in ALLOWED:
-        path = PACKAGE.parent / module
-        assert path.exists(), f"{module} is in ALLOWED but does not exist: remove it"
-        assert reaches_into_store(path), f"{module} no longer reaches into the store: remove it from ALLOWED"
 
 
 def test_the_names_come_from_the_store():
     """The forbidden names are Store's own: its repositories, indexes, data reads and writes, connection."""
     for name in ("people", "claims", "disputes", "costs", "incidents", "exercises", "decisions", "notifications",
                  "log", "authorities", "icbs", "playbooks", "geography", "settings", "verify_log", "write",
-                 "db", "conn"):
+                 "db", "conn", "query"):
         assert name in INSIDES, name
     assert not INSIDES & METADATA
     repositories = {name for name, value in vars(Store).items() if isinstance(value, cached_property)}

@@ -47,13 +47,13 @@ def facts_lines(store: Store, incident: Incident, now: datetime) -> list[str]:
 @dataclass(frozen=True)
 class Counts:
     summary: dict[str, Any]  # total, basis, rag, status, notify, flags, people_with_flags
-    lives_in: list[tuple[str, int]] | None  # None: not worked out (only the overview needs it)
+    lives_in: list[tuple[str, int]]  # ("ours", 412), ("Warwickshire", 14) ...
 
 
-def counts(store: Store, incident_id: int, *, lives: bool = True) -> Counts:
-    """The roster counted by basis, RAG, status, bodies to tell and flags; and, when asked, where people live.
-    Care at home is the duty of the council where each person lives (brief rule 5, worked case 3)."""
-    return Counts(store.people.summary(incident_id), where_people_live(store, incident_id) if lives else None)
+def counts(store: Store, incident_id: int) -> Counts:
+    """The roster counted by basis, RAG, status, bodies to tell and flags, and where people live. Care at home
+    is the duty of the council where each person lives (brief rule 5, worked case 3)."""
+    return Counts(store.people.summary(incident_id), where_people_live(store, incident_id))
 
 
 def body_name(store: Store, ref: str) -> str:

@@ -389,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"issue 12 benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, on {os.cpu_count()} CPUs "
           f"(load {os.getloadavg()[0]:.1f}); sizes {', '.join(f'{s:,}' for s in sizes)}; rows {''.join(rows)}",
           flush=True)
+    # As installing it does: no run pays for compiling contingency's modules, even where PYTHONDONTWRITEBYTECODE
+    # keeps a run from caching them itself (Textual's and the other libraries' were compiled when installed).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "contingency")], check=True,
+                   stdout=subprocess.DEVNULL)
     missed: list[str] = []
     summary: dict[str, dict[int, str]] = {key: {} for key in rows}
     with tempfile.TemporaryDirectory(prefix="contingency-bench-") as tmp:

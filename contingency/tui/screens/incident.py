@@ -24,7 +24,7 @@ from contingency.tui.base import AppScreen
 from contingency.tui.sections.roster import RosterView
 from contingency.tui.widgets.incident_header import IncidentHeader
 from contingency.tui.widgets.messages import OpenPerson, Recorded
-from contingency.tui.widgets.work import own_store
+from contingency.tui.widgets.work import read_in_background
 
 SECTIONS = Binding.Group("Sections")
 
@@ -99,7 +99,6 @@ class IncidentScreen(AppScreen):
         super().__init__()
         self.incident_id = incident_id
         self.at_step = at_step
-        self._telling = 0  # the latest count of bodies to tell asked of a worker; an older answer is dropped
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -119,7 +118,7 @@ class IncidentScreen(AppScreen):
     def on_mount(self) -> None:
         self._resumed = False  # Textual resumes a screen when it is first shown too: on_mount did that work
         self.refresh_header()
-        self.call_after_refresh(self._bodies_to_tell)
+        self._bodies_to_tell()
         self.set_interval(30, self.refresh_header)
         if self.at_step is None:
             self.query_one(RosterView).focus_table()
@@ -167,19 +166,8 @@ class IncidentScreen(AppScreen):
         if self.incident.people_count <= COUNT_HERE:
             roster.set_bodies(bodies_to_tell(self.store, self.incident_id))
             return
-        self._telling = asked = self._telling + 1
-        store, incident_id = self.store, self.incident_id
-
-        def run() -> None:
-            with own_store(store) as mine:
-                found = bodies_to_tell(mine, incident_id)
-            self.app.call_from_thread(self._told, asked, found)
-
-        self.run_worker(run, thread=True, exclusive=True, group="bodies-to-tell", exit_on_error=False)
-
-    def _told(self, asked: int, found: list[tuple[str, str]]) -> None:
-        if asked == self._telling and self.is_attached:
-            self.query_one(RosterView).set_bodies(found)
+        read_in_background(self, lambda mine: bodies_to_tell(mine, self.incident_id), roster.set_bodies,
+                           group="bodies-to-tell")
 
     def action_section(self, section: str) -> None:
         view = self.section_view(section)

@@ -14,7 +14,7 @@ from contingency.rules.words import plural
 from contingency.services.incidents import get_incident
 from contingency.services.overview import COUNT_HERE, Counts, body_name, counts, facts_lines
 from contingency.store import Store
-from contingency.tui.widgets.work import own_store
+from contingency.tui.widgets.work import read_in_background
 
 
 class OverviewView(VerticalScroll):
@@ -27,7 +27,6 @@ class OverviewView(VerticalScroll):
         super().__init__(id=id)
         self.store = store
         self.incident_id = incident_id
-        self._counting = 0  # the latest count asked of a worker; an older answer is dropped
 
     def compose(self) -> ComposeResult:
         yield Static("", id="overview-facts", markup=False)
@@ -50,15 +49,7 @@ class OverviewView(VerticalScroll):
         summary = self.query_one("#overview-summary", Static)
         if not summary.content:
             summary.update(f"\nCounting {plural(incident.people_count, 'person', 'people')}…")
-        self._counting = asked = self._counting + 1
-        store, incident_id = self.store, self.incident_id
-
-        def run() -> None:
-            with own_store(store) as mine:
-                found = counts(mine, incident_id)
-            self.app.call_from_thread(self._counted, asked, found)
-
-        self.run_worker(run, thread=True, exclusive=True, group="overview-counts", exit_on_error=False)
+        read_in_background(self, lambda mine: counts(mine, self.incident_id), self._show, group="overview-counts")
 
     @on(Worker.StateChanged)
     def _count_failed(self, event: Worker.StateChanged) -> None:
@@ -66,13 +57,9 @@ class OverviewView(VerticalScroll):
             self.query_one("#overview-summary", Static).update(
                 printable(f"\nThe counts could not be made: {event.worker.error}"))
 
-    def _counted(self, asked: int, found: Counts) -> None:
-        if asked == self._counting and self.is_attached:  # a late answer never overwrites a later one
-            self._show(found)
-
     def _show(self, found: Counts) -> None:
         summary = found.summary
-        lives = ", ".join(f"{name} {n}" for name, n in found.lives_in or [])
+        lives = ", ".join(f"{name} {n}" for name, n in found.lives_in)
 
         def listed(mapping: dict, words) -> str:
             return ", ".join(f"{n} {words(key)}" for key, n in mapping.items()) or "none"

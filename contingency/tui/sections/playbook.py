@@ -42,7 +42,7 @@ from contingency.services.playbooks import next_due as next_due_item
 from contingency.store import Store
 from contingency.tui.literal import cell
 from contingency.tui.widgets.messages import OpenPerson, Recorded
-from contingency.tui.widgets.work import own_store
+from contingency.tui.widgets.work import read_in_background
 
 SOON = timedelta(hours=12)
 MANY = 60  # a per-person step with more people than this opens only when asked (space or enter)
@@ -157,14 +157,8 @@ class PlaybookView(Vertical):
         if self.view is None:
             self.query_one("#playbook-summary", Static).update(
                 f"Working out the playbook for {people:,} people…")
-        store, incident_id = self.store, self.incident_id
-
-        def run() -> None:
-            with own_store(store) as mine:
-                view = playbook_summary(mine, incident_id)
-            self.app.call_from_thread(self._planned, view, version)
-
-        self.run_worker(run, thread=True, exclusive=True, group="playbook-plan", exit_on_error=False)
+        read_in_background(self, lambda mine: playbook_summary(mine, self.incident_id),
+                           lambda view: self._planned(view, version), group="playbook-plan")
 
     def _planned(self, view: PlaybookSummary, version) -> None:
         if not self.is_attached:

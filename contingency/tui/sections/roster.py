@@ -22,7 +22,7 @@ from contingency.tui.widgets.filter_choice import FilterChoice
 from contingency.tui.widgets.fixed_table import FixedTable
 from contingency.tui.widgets.messages import OpenPerson
 from contingency.tui.widgets.search_input import SearchInput
-from contingency.tui.widgets.work import own_store
+from contingency.tui.widgets.work import read_in_background
 
 PAGE = 50
 COUNT_HERE = 2000  # people: a bigger roster is counted by a worker, never while the officer types
@@ -64,7 +64,6 @@ class RosterView(Vertical):
         self.wide: bool | None = None
         self._columns_wide: bool | None = None
         self._count_timer: Timer | None = None
-        self._counting = 0  # the latest count asked of a worker; an older answer is dropped
         self._big = roster_count(store, RosterQuery(incident_id)) > COUNT_HERE
 
     def compose(self) -> ComposeResult:
@@ -127,19 +126,10 @@ class RosterView(Vertical):
         if not self._big:
             self._show_count(roster_count(self.store, query))
             return
-        self._counting += 1
-        asked, store = self._counting, self.store
+        read_in_background(self, lambda mine: roster_count(mine, query), partial(self._counted, query),
+                           group="roster-count")
 
-        def run() -> None:
-            with own_store(store) as mine:
-                total = roster_count(mine, query)
-            self.app.call_from_thread(self._counted, asked, query, total)
-
-        self.run_worker(run, thread=True, exclusive=True, group="roster-count", exit_on_error=False)
-
-    def _counted(self, asked: int, query: RosterQuery, total: int) -> None:
-        if asked != self._counting or not self.is_attached:
-            return  # a later search or filter has the last word
+    def _counted(self, query: RosterQuery, total: int) -> None:
         self._show_count(total)
         if query.is_everyone:
             self._big = total > COUNT_HERE

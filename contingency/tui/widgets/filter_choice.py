@@ -44,18 +44,16 @@ class FilterChoice(Static, can_focus=True):
             return self.choice
 
     def __init__(self, options: Sequence[tuple[str, str]], *, prompt: str, id: str | None = None) -> None:
-        super().__init__("", markup=False, id=id)
+        super().__init__(f"{prompt} ▾", markup=False, id=id)
         self.options = list(options)
         self.prompt = prompt
         self.value: str | None = None
 
-    def on_mount(self) -> None:
-        self._show()
-
     def _show(self) -> None:
         label = next((label for label, value in self.options if value == self.value), None)
-        # The arrow says it opens; bold and the choice's own words (not colour alone) say a filter is set.
-        self.update(f"{label or self.prompt} ▾")
+        # The arrow says it opens; bold and the choice's own words (not colour alone) say a filter is set. Its
+        # size is fixed: no layout of the screen for a new label.
+        self.update(f"{label or self.prompt} ▾", layout=False)
         self.set_class(label is not None, "-chosen")
 
     def set_options(self, options: Sequence[tuple[str, str]]) -> None:

@@ -39,4 +39,7 @@ class IncidentHeader(Static):
         line2 = (f"{duty} {format_local(facts.aware_at, now=now)} · {elapsed} ago · status {incident.status.value}"
                  f" · {plural(incident.people_count, 'person', 'people')}")
         # The next step has a line of its own so that it is never cut off (issue 4: never miss a step).
-        self.update(printable("\n".join([line1, line2, *([f"next: {next_due}"] if next_due else [])])))
+        lines = [line1, line2, *([f"next: {next_due}"] if next_due else [])]
+        # Laid out again only when it gains or loses a line: every 30 s "ago" moves, its height does not.
+        self.update(printable("\n".join(lines)), layout=len(lines) != getattr(self, "_lines", None))
+        self._lines = len(lines)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 from textual.worker import NoActiveWorker, get_current_worker
 
@@ -32,6 +34,30 @@ def own_store(store: Store) -> Iterator[Store]:
         yield mine
     finally:
         mine.close()
+
+
+T = TypeVar("T")
+
+
+def read_in_background(widget: Widget, read: Callable[[Store], T], then: Callable[[T], Any], *, group: str) -> None:
+    """`read` in a thread worker on a connection of its own, then `then(result)` back on the UI thread, so a
+    read of the whole roster never holds up a keystroke (issue 12). Only the latest read of its group answers
+    (one asked earlier and finishing late is dropped), and only while the widget is still on screen. A read
+    that fails ends its worker in ERROR, for the widget's Worker.StateChanged handler to say so."""
+    asked = getattr(widget, "_latest_reads", {}).get(group, 0) + 1
+    widget._latest_reads = {**getattr(widget, "_latest_reads", {}), group: asked}  # type: ignore[attr-defined]
+    store = widget.app.store  # type: ignore[attr-defined]
+
+    def answered(result: T) -> None:
+        if widget._latest_reads.get(group) == asked and widget.is_attached:  # type: ignore[attr-defined]
+            then(result)
+
+    def run() -> None:
+        with own_store(store) as mine:
+            result = read(mine)
+        widget.app.call_from_thread(answered, result)
+
+    widget.run_worker(run, thread=True, exclusive=True, group=group, exit_on_error=False)
 
 
 class WorkProgress(Message):
