@@ -99,6 +99,7 @@ class IncidentScreen(AppScreen):
         super().__init__()
         self.incident_id = incident_id
         self.at_step = at_step
+        self._seen: set[str] = set()  # the sections shown so far
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -234,12 +235,13 @@ class IncidentScreen(AppScreen):
         section = event.pane.id
         if section == "people":
             return
-        fresh = self.made(section) is None
+        again = section in self._seen
+        self._seen.add(section)
         view = self.section_view(section)
         if section == "playbook":
             self.when_ready(view, view.shown)
-        elif section == "overview" and not fresh:
-            view.reload()  # the counts as they are now
+        elif section == "overview" and again:
+            view.reload()  # the counts as they are now (the first time, making it counted them)
 
     @on(Recorded)
     def recorded(self) -> None:
