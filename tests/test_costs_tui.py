@@ -14,6 +14,7 @@ from contingency.tui.dialogs.money import (
 )
 from contingency.tui.sections.claims import ClaimsView
 from contingency.tui.sections.costs import CostsView
+from contingency.tui.widgets.filter_choice import FilterChoice
 from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 
@@ -153,3 +154,23 @@ async def test_claim_keys_with_nothing_to_act_on_say_what_to_do(tmp_path):
             await pilot.pause()
             assert app.screen is screen, f"{key}: no dialog without a claim"
             assert any("b builds claims" in n.message for n in app._notifications), key
+
+
+async def test_the_person_filter_narrows_the_ledger_to_their_shares(tmp_path):
+    app = ContingencyApp(demo_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_section(pilot, "6")
+        status = app.screen.query_one("#costs-status", Static)
+        assert "(filtered)" not in str(status.content)
+        person = app.screen.query_one("#costs-person-filter", FilterChoice)
+        assert person.options  # the people with shares, by name
+        person.focus()
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        name, person_id = person.options[0]
+        assert person.value == person_id and str(person.content) == f"{name} ▾"
+        assert "(filtered)" in str(status.content)
+        app.screen.query_one("#costs-table", DataTable).focus()
+        await pilot.press("x")
+        await pilot.pause()
+        assert person.value is None and "(filtered)" not in str(status.content)

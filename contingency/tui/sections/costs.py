@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Static
 
 from contingency.ledger import Category, CostLine, Route
 from contingency.rules import costs as rules
@@ -24,8 +24,9 @@ from contingency.services import lookups
 from contingency.services.decisions import get_decision
 from contingency.services.people import get_person
 from contingency.store import Store
-from contingency.tui.literal import cell
 from contingency.tui.dialogs.money import ActionDialog, Ask, DetailDialog
+from contingency.tui.literal import cell
+from contingency.tui.widgets.filter_choice import FilterChoice
 
 
 def dates_words(line: CostLine) -> str:
@@ -49,7 +50,7 @@ class CostsView(Vertical):
     DEFAULT_CSS = """
     CostsView { height: 1fr; }
     CostsView #costs-filters { height: 1; margin: 1 0 0 0; }
-    CostsView #costs-filters Select { width: 1fr; margin-right: 1; }
+    CostsView #costs-filters FilterChoice { width: 1fr; margin-right: 1; }
     CostsView #costs-status { height: 1; color: $text-muted; padding: 0 1; }
     CostsView DataTable { height: 1fr; }
     """
@@ -75,10 +76,9 @@ class CostsView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="costs-filters"):
-            yield Select([(r.label, r.value) for r in Route], prompt="route", id="costs-route-filter", compact=True)
-            yield Select([(c.label, c.value) for c in Category], prompt="category", id="costs-category-filter",
-                         compact=True)
-            yield Select([], prompt="person", id="costs-person-filter", compact=True)
+            yield FilterChoice([(r.label, r.value) for r in Route], prompt="route", id="costs-route-filter")
+            yield FilterChoice([(c.label, c.value) for c in Category], prompt="category", id="costs-category-filter")
+            yield FilterChoice([], prompt="person", id="costs-person-filter")
         yield Static("", id="costs-status", markup=False)
         yield DataTable(id="costs-table", cursor_type="row", zebra_stripes=True)
 
@@ -91,9 +91,8 @@ class CostsView(Vertical):
         if abs(self.size.width - self.width_seen) >= 4:
             self.reload()
 
-    def _filter(self, select_id: str) -> str | None:
-        value = self.query_one(select_id, Select).value
-        return None if value is Select.NULL else str(value)
+    def _filter(self, choice_id: str) -> str | None:
+        return self.query_one(choice_id, FilterChoice).value
 
     def reload(self) -> None:
         """Paint a page of the ledger: at most service.PAGE_ROWS rows (the latest), with totals summed by SQL,
@@ -129,17 +128,12 @@ class CostsView(Vertical):
 
     def _person_options(self, page: service.LedgerPage) -> None:
         """The people with shares, by name, from one bounded query (never the whole roster)."""
-        select = self.query_one("#costs-person-filter", Select)
         # Beyond service.PAGE_ROWS people (a line for everyone in a big home), the first of them by name:
         # the route and category filters narrow the rest, and the table says how many it is not showing.
         options = sorted((f"{name} ({person_id})", str(person_id)) for person_id, name in page.people)
         if options != self.person_options:
             self.person_options = options
-            with select.prevent(Select.Changed):
-                current = select.value
-                select.set_options(options)
-                if current is not Select.NULL and current in [v for _, v in options]:
-                    select.value = current
+            self.query_one("#costs-person-filter", FilterChoice).set_options(options)  # keeps a choice still there
 
     def _by_line(self, table: DataTable, lines: tuple[service.LinePageRow, ...], what: int) -> None:
         table.add_column("Line", key="line", width=4)
@@ -191,7 +185,7 @@ class CostsView(Vertical):
     def focus_table(self) -> None:
         self.query_one("#costs-table", DataTable).focus()
 
-    @on(Select.Changed)
+    @on(FilterChoice.Changed)
     def _filtered(self) -> None:
         self.reload()
 
@@ -214,8 +208,8 @@ class CostsView(Vertical):
         self.reload()
 
     def action_clear_filters(self) -> None:
-        for select in self.query(Select):
-            select.clear()
+        for choice in self.query(FilterChoice):
+            choice.clear()
         self.reload()
 
     def action_reverse(self) -> None:
