@@ -27,7 +27,6 @@ from contingency.tui.widgets.work import read_in_background
 PAGE = 50
 COUNT_HERE = 2000  # people: a bigger roster is counted by a worker, never while the officer types
 
-
 BASIS_OPTIONS = [(b.label, b.value) for b in Basis]
 RAG_OPTIONS = [("RED", "RED"), ("AMBER", "AMBER"), ("GREEN", "GREEN"), ("not rated", "none")]
 STATUS_OPTIONS = [(s.label, s.value) for s in PersonStatus]
@@ -85,7 +84,7 @@ class RosterView(Vertical):
             self.reload()
 
     def set_bodies(self, options: list[tuple[str, str]]) -> None:
-        """The bodies to tell, for the 'tell' filter: from the incident's counts, made once by its screen."""
+        """The bodies to tell, for the 'tell' filter, by name: its screen asks for them (in a worker when large)."""
         if options != getattr(self, "_bodies", None):
             self._bodies = options
             self.query_one("#filter-authority", FilterChoice).set_options(options)
