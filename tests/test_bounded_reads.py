@@ -41,7 +41,6 @@ from textual.widgets import DataTable
 from contingency.clock import fixed_clock
 from contingency.store import open_store
 from contingency.tui.app import ContingencyApp
-from contingency.tui.screens import incident as incident_screen
 from contingency.tui.sections import overview as overview_section
 from contingency.tui.sections import roster as roster_widget
 from tests.tui_support import DEMO_NOW, OPEN_CARE_HOME, SIZE, demo_store
@@ -257,7 +256,6 @@ def counts(tmp_path_factory) -> dict[int, dict[str, Phase]]:
                           partial(_watched_connect, sqlite3.connect, work, counting_connection(work)))
             # Both sizes take the large-roster path (counts and summaries in workers, after the first paint), so
             # each section's work falls in the same step of the walk whatever the size.
-            patch.setattr(incident_screen, "COUNT_HERE", 0)
             patch.setattr(roster_widget, "COUNT_HERE", 0)
             patch.setattr(overview_section, "COUNT_HERE", 0)
             path = folder / "demo.sqlite"

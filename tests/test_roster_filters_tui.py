@@ -51,10 +51,32 @@ async def test_the_tell_filter_offers_the_bodies_by_name(tmp_path):
         await pilot.press(*OPEN_CARE_HOME)
         await pilot.pause()
         tell = app.screen.query_one("#filter-authority", FilterChoice)
+        assert tell.options == []  # read only when opened: it counts the bodies over the whole roster
+        tell.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoicePicker)
         names = [label for label, _ref in tell.options]
         assert names and all(":" not in name for name in names)  # 'Warwickshire', never 'la:WAR'
+        assert [str(app.screen.query_one(OptionList).get_option_at_index(i).prompt)
+                for i in range(1, len(names) + 1)] == names
         ref = tell.options[0][1]
-        tell.focus()
-        await pilot.press("enter", "down", "enter")
+        await pilot.press("down", "enter")
         await pilot.pause()
         assert tell.value == ref and str(tell.content) == f"{names[0]} ▾"
+        shown = table_rows(app)
+        assert 0 < len(shown) < 49
+
+        # Opened again when that body is no longer to be told about anyone: the filter comes off.
+        tell.load = lambda: [(label, value) for label, value in tell.options if value != ref]
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert tell.value is None and str(tell.content) == "tell ▾"
+        assert "1-49 of 49" in status_line(app)
+
+
+def table_rows(app) -> list:
+    table = app.screen.query_one("#roster-table", DataTable)
+    return [table.get_row_at(row) for row in range(table.row_count)]

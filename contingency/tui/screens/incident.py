@@ -18,13 +18,11 @@ from contingency.models import IncidentStatus
 from contingency.rules import lifecycle
 from contingency.services.decisions import decision_log_text
 from contingency.services.incidents import change_status, get_incident
-from contingency.services.overview import COUNT_HERE, bodies_to_tell
 from contingency.services.playbooks import next_due
 from contingency.tui.base import AppScreen
 from contingency.tui.sections.roster import RosterView
 from contingency.tui.widgets.incident_header import IncidentHeader
 from contingency.tui.widgets.messages import OpenPerson, Recorded
-from contingency.tui.widgets.work import read_in_background
 
 SECTIONS = Binding.Group("Sections")
 
@@ -56,6 +54,8 @@ SECTION_TITLES = {"people": "People", "playbook": "Playbook", "notifications": "
 
 class IncidentScreen(AppScreen):
     TITLE = "Incident"
+    # Focused as the screen is made, not moved there after its first paint (which laid it all out again).
+    AUTO_FOCUS = "#roster-table"
     HELP = ("The header always shows the provider, the classification, when the duty started and how long ago. "
             "Number keys switch sections; `/` searches the roster; `4` is the playbook: what to do next; "
             "`5` the notifications: who to tell, letters and replies; `6` the costs ledger; `7` the claims: "
@@ -119,7 +119,6 @@ class IncidentScreen(AppScreen):
     def on_mount(self) -> None:
         self._resumed = False  # Textual resumes a screen when it is first shown too: on_mount did that work
         self.refresh_header()
-        self._bodies_to_tell()
         self.set_interval(30, self.refresh_header)
         if self.at_step is None:
             self.query_one(RosterView).focus_table()
@@ -158,17 +157,6 @@ class IncidentScreen(AppScreen):
             view = self.made(section)
             if view is not None:
                 view.reload()
-        self._bodies_to_tell()
-
-    def _bodies_to_tell(self) -> None:
-        """The roster's 'tell' filter offers the bodies someone is to be told about; counting them reads every
-        person, so above COUNT_HERE a worker does it on a connection of its own."""
-        roster = self.query_one(RosterView)
-        if self.incident.people_count <= COUNT_HERE:
-            roster.set_bodies(bodies_to_tell(self.store, self.incident_id))
-            return
-        read_in_background(self, lambda mine: bodies_to_tell(mine, self.incident_id), roster.set_bodies,
-                           group="bodies-to-tell")
 
     def action_section(self, section: str) -> None:
         view = self.section_view(section)

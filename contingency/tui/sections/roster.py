@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Static
 from contingency.person import Basis, Flag, Funding, PersonStatus
 from contingency.rules.words import plural
 from contingency.services.lookups import authority
+from contingency.services.overview import bodies_to_tell
 from contingency.services.people import roster_count, roster_rows
 from contingency.store import Store
 from contingency.store.people import RosterQuery, RosterRow
@@ -67,27 +68,30 @@ class RosterView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-filters"):
-            yield SearchInput(placeholder="/ name, NHS no, ref, dd/mm/yyyy", id="roster-search-input", compact=True)
+            yield SearchInput(placeholder="/ name, NHS no, ref, dd/mm/yyyy", id="roster-search-input", compact=True,
+                              on_change=self._typed)
             yield FilterChoice(BASIS_OPTIONS, prompt="basis", id="filter-basis")
             yield FilterChoice(RAG_OPTIONS, prompt="RAG", id="filter-rag")
             yield FilterChoice(STATUS_OPTIONS, prompt="status", id="filter-status")
             yield FilterChoice(FLAG_OPTIONS, prompt="flags", id="filter-flag")
-            yield FilterChoice([], prompt="tell", id="filter-authority")
+            yield FilterChoice([], prompt="tell", id="filter-authority",
+                               load=lambda: bodies_to_tell(self.store, self.incident_id))
         yield Static("", id="roster-status", markup=False)
         yield FixedTable(id="roster-table", cursor_type="row", zebra_stripes=True)
 
+    def on_mount(self) -> None:
+        # The first page goes into the screen's first layout: the roster spans the screen, so its width is
+        # the app's. Read only on resize, it would be laid out and painted a second time (issue 12).
+        self._fit(self.app.size.width)
+
     def on_resize(self) -> None:
-        # The first page is read here, once the width is known (not also on mount: twice for nothing).
-        wide = self.size.width >= 110
+        self._fit(self.size.width)
+
+    def _fit(self, width: int) -> None:
+        wide = width >= 110
         if wide != self.wide:
             self.wide = wide
             self.reload()
-
-    def set_bodies(self, options: list[tuple[str, str]]) -> None:
-        """The bodies to tell, for the 'tell' filter, by name: its screen asks for them (in a worker when large)."""
-        if options != getattr(self, "_bodies", None):
-            self._bodies = options
-            self.query_one("#filter-authority", FilterChoice).set_options(options)
 
     def query_now(self) -> RosterQuery:
         def value(choice_id: str) -> str | None:
@@ -112,26 +116,23 @@ class RosterView(Vertical):
             self._count_timer = None
         if count_later:
             self._show_count(None, len(people))
-            self._count_timer = self.set_timer(0.2, lambda: self._count(query))
-        elif self._big:
-            self._show_count(None, len(people))
-            self._count(query)
+            self._count_timer = self.set_timer(0.2, lambda: self._count(query, len(people)))
         else:
-            self._show_count(roster_count(self.store, query))
+            self._count(query, len(people))
 
-    def _count(self, query: RosterQuery) -> None:
-        """Counting 50,000 people scans them all (a search matches anywhere in a name), 40 ms or more: a
-        worker does it on its own connection, so the keys typed meanwhile are never held up (issue 12)."""
-        if not self._big:
-            self._show_count(roster_count(self.store, query))
-            return
-        read_in_background(self, lambda mine: roster_count(mine, query), partial(self._counted, query),
-                           group="roster-count")
-
-    def _counted(self, query: RosterQuery, total: int) -> None:
-        self._show_count(total)
+    def _count(self, query: RosterQuery, shown: int) -> None:
+        """Everyone is counted here from an index (6 ms at 50,000 people). A search or filter of a big roster
+        may scan every person (a search matches anywhere in a name): 40 ms or more, so a worker counts it on
+        its own connection and the keys typed meanwhile are never held up (issue 12)."""
         if query.is_everyone:
+            total = roster_count(self.store, query)
             self._big = total > COUNT_HERE
+            self._show_count(total)
+        elif not self._big:
+            self._show_count(roster_count(self.store, query))
+        else:
+            self._show_count(None, shown)
+            read_in_background(self, lambda mine: roster_count(mine, query), self._show_count, group="roster-count")
 
     def _show_count(self, total: int | None, shown: int = 0) -> None:
         status = self.query_one("#roster-status", Static)
@@ -182,8 +183,7 @@ class RosterView(Vertical):
                        or ("not rated" if Flag.NO_RAG in flags else ""))
             table.add_row(*(cell(value) for value in row), key=str(person.id))
 
-    @on(Input.Changed, "#roster-search-input")
-    def _typed(self) -> None:
+    def _typed(self, _text: str) -> None:
         self.reload(count_later=True)
 
     @on(FilterChoice.Changed)

@@ -7,7 +7,7 @@ widget until the officer opens it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import on
@@ -43,10 +43,14 @@ class FilterChoice(Static, can_focus=True):
         def control(self) -> FilterChoice:
             return self.choice
 
-    def __init__(self, options: Sequence[tuple[str, str]], *, prompt: str, id: str | None = None) -> None:
+    def __init__(self, options: Sequence[tuple[str, str]], *, prompt: str, id: str | None = None,
+                 load: Callable[[], Sequence[tuple[str, str]]] | None = None) -> None:
+        """`load`, if given, reads the options afresh each time the list is opened: for options that cost a
+        read of the whole roster, paid only by the officer who opens that filter (issue 12)."""
         super().__init__(f"{prompt} ▾", markup=False, id=id)
         self.options = list(options)
         self.prompt = prompt
+        self.load = load
         self.value: str | None = None
 
     def _show(self) -> None:
@@ -68,6 +72,12 @@ class FilterChoice(Static, can_focus=True):
         self._show()
 
     def action_choose(self) -> None:
+        if self.load is not None:
+            before = self.value
+            self.set_options(self.load())
+            if self.value != before:  # the choice made is no longer offered: its filter is off now
+                self.post_message(self.Changed(self, self.value))
+
         def picked(result: tuple[str | None] | None) -> None:
             if result is None:
                 return  # escape: as it was
