@@ -3,7 +3,8 @@
 - the header's next step comes from a plan of a few hundred items, and names the same step and person as
   the whole plan would;
 - the whole-file integrity check is not run on every open, but still before migrations, in the TUI's
-  background and in `log verify`, and damage is reported with the newest backup;
+  background and in `log verify`, and damage is reported with the newest backup; quitting stops a check
+  still running;
 - `contingency --help` imports no command module, pydantic or sqlite-utils; each command imports its own.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 
 import pytest
@@ -19,7 +21,8 @@ from contingency.cli import AREAS, COMMANDS, _area
 from contingency.commands.base import Commands, Parser
 from contingency.services.playbooks import incident_playbook, next_due, skip
 from contingency.store import files
-from contingency.store.store import integrity_problem
+from contingency.store.store import IntegrityCheck, integrity_problem
+from contingency.tui.app import ContingencyApp
 from tests.tui_support import DEMO_NOW, demo_store
 
 
@@ -76,6 +79,43 @@ def test_opening_skips_the_whole_file_check_but_the_background_check_finds_damag
             handle.write(b"\xff" * 64)
     problem = integrity_problem(store_path)
     assert problem is not None and str(backup) in problem and "integrity check" in problem
+
+
+def test_a_check_stopped_from_another_thread_ends_at_once_and_reports_nothing(store, store_path, monkeypatch):
+    check = IntegrityCheck(store_path)
+    started = threading.Event()
+
+    def endless(conn, full=False):
+        # A statement that only an interrupt ends, standing in for the check of a very large file.
+        started.set()
+        conn.execute("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n").fetchall()
+        pytest.fail("the statement ran to its end")
+
+    found: list[str | None] = []
+    with monkeypatch.context() as patched:
+        patched.setattr("contingency.store.store.check_integrity", endless)
+        worker = threading.Thread(target=lambda: found.append(check.run()), daemon=True)
+        worker.start()
+        assert started.wait(10)
+        check.stop()
+        worker.join(10)
+    assert not worker.is_alive() and found == [None]
+    assert IntegrityCheck(store_path).run() is None  # not stopped: the real check, of a sound store
+    stopped_first = IntegrityCheck(store_path)
+    stopped_first.stop()
+    monkeypatch.setattr("contingency.store.store.check_integrity", lambda *_a, **_k: pytest.fail("checked"))
+    assert stopped_first.run() is None
+
+
+async def test_quitting_stops_the_background_check(tmp_path, monkeypatch):
+    stopped = []
+    monkeypatch.setattr(IntegrityCheck, "stop", lambda self: stopped.append(self.path))
+    store = demo_store(tmp_path, people=20)
+    app = ContingencyApp(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app._store_check is not None
+    assert stopped == [store.path]
 
 
 def test_the_command_table_is_what_the_modules_register():

@@ -151,17 +151,43 @@ def check_integrity(conn: sqlite3.Connection, *, full: bool = False) -> list[str
 def integrity_problem(path: Path) -> str | None:
     """The whole-file check on a read-only connection of its own (for a background thread): None when the
     store is sound, else what to tell the officer, naming the newest backup."""
-    try:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    return IntegrityCheck(path).run()
+
+
+class IntegrityCheck:
+    """The whole-file check of `integrity_problem`, which another thread may stop: quitting the app never waits
+    for a check of a large file to finish (0.3-0.7 s at 50,000 people). A check stopped early reports nothing;
+    the next start checks again."""
+
+    # SQLite asks whether to stop every this many of its steps: about 650 times in the check of a 280 MB file,
+    # so a stop is seen within a millisecond or so, at no cost to the check that anyone could measure.
+    STEPS = 10_000
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.stopped = False
+
+    def run(self) -> str | None:
+        if self.stopped:
+            return None
         try:
-            problems = check_integrity(conn)
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
-            return None  # another process is mid-checkpoint: the next start checks again
-        problems = [str(exc)]
-    return _corrupt_message(Path(path), "; ".join(problems[:3])) if problems else None
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            try:
+                # Asked during the check, not only before it starts (as sqlite3_interrupt would be): a stop that
+                # comes at any moment is seen.
+                conn.set_progress_handler(lambda: self.stopped, self.STEPS)
+                problems = check_integrity(conn)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and (_is_busy(exc) or self.stopped):
+                return None  # another process is mid-checkpoint, or the app is closing: the next start checks again
+            problems = [str(exc)]
+        return _corrupt_message(self.path, "; ".join(problems[:3])) if problems else None
+
+    def stop(self) -> None:
+        """From any thread: end a running check within a moment, or one not yet started before it starts."""
+        self.stopped = True
 
 
 def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:

@@ -50,6 +50,7 @@ class ContingencyApp(App[None]):
         store.set_busy_timeout(TUI_BUSY_TIMEOUT_MS)
         self.theme = "textual-dark"
         self.exercise_watch = None  # tui/screens/exercise_inbox.ExerciseWatch while an exercise is in play
+        self._store_check = None  # store.store.IntegrityCheck, once the first screen is up
 
     @property
     def clock(self):
@@ -86,14 +87,20 @@ class ContingencyApp(App[None]):
         if path is None:
             return
 
-        def run() -> None:
-            from contingency.store.store import integrity_problem
+        from contingency.store.store import IntegrityCheck
 
-            problem = integrity_problem(path)
+        check = self._store_check = IntegrityCheck(path)
+
+        def run() -> None:
+            problem = check.run()
             if problem:
                 self.call_from_thread(self.store_damaged, problem)
 
         self.run_worker(run, thread=True, group="store-check", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        if self._store_check is not None:
+            self._store_check.stop()  # quitting never waits for the check of a large file
 
     def store_damaged(self, problem: str) -> None:
         from contingency.tui.dialogs.money import DetailDialog
