@@ -138,3 +138,58 @@ def test_clean_text_reads_every_space_as_the_search_did():
     for value in [None, "", " a ", "a  b", "a\tb", "a\u00a0b", "a\u2003b", "a \u2003 b", "a\nb", "'=1+1", "  '=x ",
                   "Zoë  Ann", "a\x0bb", "a\u2028b", 12, 1.5]:
         assert clean_text(value) == old(value), repr(value)
+
+
+def index_definitions(store) -> list[tuple[str, str]]:
+    return store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'people'"
+                              " ORDER BY name").fetchall()
+
+
+def test_a_big_import_sets_the_indexes_aside_and_makes_them_again_as_they_were(store, make_incident, monkeypatch):
+    from contingency.services import importer
+
+    incident = make_incident()
+    before = index_definitions(store)
+    assert len(before) >= 7
+    set_aside = []
+    real = type(store.people).indexes_set_aside
+
+    def watched(repo, tx):
+        set_aside.append(len(index_definitions(store)))
+        return real(repo, tx)
+
+    monkeypatch.setattr(type(store.people), "indexes_set_aside", watched)
+    monkeypatch.setattr(importer, "REMAKE_INDEXES_FROM", 100)
+    summary = import_table(store, incident.id, generate_people(150, seed=5, service="care-home", today=TODAY),
+                           file_name="list.csv", sha256="x", mapping={})
+    assert set_aside and index_definitions(store) == before  # every index back, its definition word for word
+    assert store.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert store.verify_log().ok
+    assert store.conn.execute("SELECT count(*) FROM people INDEXED BY people_roster_order").fetchone()[0] \
+        == summary.imported > 100
+
+    # A second list no longer than the table already is: the indexes stay where they are.
+    import_table(store, incident.id, generate_people(120, seed=6, service="care-home", today=TODAY),
+                 file_name="second.csv", sha256="y", mapping={})
+    assert len(set_aside) == 1
+
+
+def test_an_import_that_fails_leaves_the_indexes_as_they_were(store, make_incident, monkeypatch):
+    from contingency.services import importer
+
+    incident = make_incident()
+    before = index_definitions(store)
+    monkeypatch.setattr(importer, "REMAKE_INDEXES_FROM", 100)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the disk filled up")
+
+    monkeypatch.setattr(importer, "_record_import", broken)
+    try:
+        import_table(store, incident.id, generate_people(150, seed=5, service="care-home", today=TODAY),
+                     file_name="list.csv", sha256="x", mapping={})
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the import should have failed")
+    assert index_definitions(store) == before and store.people.size() == 0

@@ -39,9 +39,12 @@ class AuthorityNotResolved(LookupError):
         super().__init__(message)
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+
+
 def normalise(text: str) -> str:
     text = text.lower().replace("&", " and ")
-    text = re.sub(r"[^a-z0-9]+", " ", text)
+    text = _NOT_ALPHANUMERIC.sub(" ", text)
     return " ".join(text.split())
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 import re
 
+_NHS_SEPARATORS = re.compile(r"[\s\-]")
+# [0-9] not isdigit(): "²" and "٣" are digits to Python but not in an NHS number.
+_NHS_TEN_DIGITS = re.compile(r"[0-9]{10}")
+_NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)  # Modulus 11: the first digit weighs 10, the ninth 2
 _CQC_ID = re.compile(r"^1-\d{8,11}$")
 # CQC registers NHS bodies under their ODS codes: the trust's 3-character code as the provider (RX3,
 # TAD) and a 5-character site code as the location (RX3LD). ODS codes for NHS organisations begin with
@@ -23,9 +28,8 @@ def normalise_nhs_number(text: str) -> str:
     Spaces and dashes are allowed ("943 476 5919", "943-476-5919"). The last digit is the
     Modulus 11 check digit (NHS Data Dictionary, "NHS Number").
     """
-    digits = re.sub(r"[\s\-]", "", str(text))
-    # [0-9] not isdigit(): "²" and "٣" are digits to Python but not in an NHS number.
-    if not re.fullmatch(r"[0-9]{10}", digits):
+    digits = _NHS_SEPARATORS.sub("", str(text))
+    if not _NHS_TEN_DIGITS.fullmatch(digits):
         raise BadIdentifier(f"NHS number {text!r} must be 10 digits")
     if digits == "0000000000":  # passes Modulus 11, but it is what a list puts when it has no number
         raise BadIdentifier(f"NHS number {text!r} is a placeholder, not a real number; leave it blank if unknown")
@@ -37,7 +41,7 @@ def normalise_nhs_number(text: str) -> str:
 def nhs_check_digit(first_nine: str) -> str | None:
     """The Modulus 11 check digit for the first nine digits of an NHS number, or None where there is none
     (a remainder of 10: no number is issued with those nine digits)."""
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1)))
+    total = sum(map(operator.mul, map(int, first_nine), _NHS_WEIGHTS))
     check = (11 - total % 11) % 11
     return None if check == 10 else str(check)
 

@@ -13,6 +13,7 @@ import os
 import re
 import tomllib
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -206,6 +207,9 @@ def _write_rejects(summary: ImportSummary, rejects: Path, headers: list[str]) ->
 
 # People are determined and written this many at a time: memory stays flat however long the list is.
 CHUNK = 1000
+# A list of at least this many people, more than the table holds already, is written with the table's plain
+# indexes set aside and made again after (store.people.indexes_set_aside).
+REMAKE_INDEXES_FROM = 1000
 
 
 def import_table(store: Store, incident_id: int, table: Table, *, file_name: str, sha256: str,
@@ -230,29 +234,32 @@ def import_table(store: Store, incident_id: int, table: Table, *, file_name: str
         on_roster = store.people.nhs_numbers(incident_id)
         batch = _Batch(store, tx, context, incident_id, tx.next_id("people"), file_name)
         step = tick(progress, cancelled, message=f"stopped: nothing from {file_name} was imported")
-        for done, (number, values) in enumerate(table.rows):
-            if done % 200 == 0 and (progress or cancelled):
-                step(done, total)
-            values = _storable(values)
-            facts, reject = builder.build(number, values)
-            if facts is None:
-                summary.rejected.append({"row": number, "reason": reject, "values": [
-                    mask_secret(clean_text(v)) if i in secret_columns else _plain(v) for i, v in enumerate(values)]})
-                continue
-            if facts.nhs_number:
-                if batch.fold(facts.nhs_number, facts, f"{file_name} row {number} (same NHS number)"):
-                    summary.merged += 1
+        big = total >= REMAKE_INDEXES_FROM and total > store.people.size()
+        with store.people.indexes_set_aside(tx) if big else nullcontext():
+            for done, (number, values) in enumerate(table.rows):
+                if done % 200 == 0 and (progress or cancelled):
+                    step(done, total)
+                values = _storable(values)
+                facts, reject = builder.build(number, values)
+                if facts is None:
+                    summary.rejected.append({"row": number, "reason": reject, "values": [
+                        mask_secret(clean_text(v)) if i in secret_columns else _plain(v)
+                        for i, v in enumerate(values)]})
                     continue
-                existing = store.people.get(on_roster[facts.nhs_number]) if facts.nhs_number in on_roster else None
-                if existing is not None:
-                    merged = fold_facts(existing.facts, facts, f"{file_name} row {number} (same NHS number)")
-                    store.people.update(tx, existing, merged, context.determine(merged),
-                                        reason=f"merged with {file_name} row {number} (same NHS number)",
-                                        action="merge")
-                    summary.merged += 1
-                    continue
-            batch.add(facts)
-        batch.finish()
+                if facts.nhs_number:
+                    if batch.fold(facts.nhs_number, facts, f"{file_name} row {number} (same NHS number)"):
+                        summary.merged += 1
+                        continue
+                    existing = store.people.get(on_roster[facts.nhs_number]) if facts.nhs_number in on_roster else None
+                    if existing is not None:
+                        merged = fold_facts(existing.facts, facts, f"{file_name} row {number} (same NHS number)")
+                        store.people.update(tx, existing, merged, context.determine(merged),
+                                            reason=f"merged with {file_name} row {number} (same NHS number)",
+                                            action="merge")
+                        summary.merged += 1
+                        continue
+                batch.add(facts)
+            batch.finish()
         summary.imported = batch.next_id - batch.first_id
         summary.flags.update(store.people.flag_counts(batch.first_id, batch.next_id - 1))
         _record_import(tx, store, incident_id, summary, sha256)
