@@ -209,9 +209,20 @@ def row_f(ctx: Context) -> list[Line]:
 
 
 def import_files(ctx: Context) -> tuple[Path, Path]:
-    """A 10-column resident CSV of `size` rows, and an empty EXERCISE store with one incident to import into."""
-    if "import" in ctx.cache:
-        return ctx.cache["import"]
+    """A 10-column resident CSV of `size` rows, and an empty EXERCISE store with one incident to import into.
+    Made by a process of its own: a child's peak memory (ru_maxrss) counts what it inherited from this process
+    when it was forked, so this one stays small, or every child's peak would read as this one's size."""
+    if "import" not in ctx.cache:
+        made = run_child([sys.executable, "-c", "import sys; from tests.benchmarks.__main__ import make_import_files; "
+                          "make_import_files(int(sys.argv[1]), sys.argv[2])", str(ctx.size), str(ctx.folder)],
+                         ctx.env, ctx.timeout)
+        if made.code != 0:
+            raise RuntimeError(f"making the import files exited {made.code}: {made.stderr.strip()[-300:]}")
+        ctx.cache["import"] = ctx.folder / f"residents-{ctx.size}.csv", ctx.folder / "empty.sqlite"
+    return ctx.cache["import"]
+
+
+def make_import_files(size: int, folder: str) -> None:
     from contingency.clock import fixed_clock
     from contingency.models import StoreKind
     from contingency.rules.columns import CANONICAL
@@ -222,20 +233,16 @@ def import_files(ctx: Context) -> tuple[Path, Path]:
     from contingency.store import open_store
 
     now = datetime.fromisoformat(NOW_TEXT)
-    table = generate_people(ctx.size, seed=7, service="care-home", today=now.date())
+    table = generate_people(size, seed=7, service="care-home", today=now.date())
     where = [list(CANONICAL).index(name) for name in IMPORT_COLUMNS]
-    csv_path = ctx.folder / f"residents-{ctx.size}.csv"
-    write_csv(csv_path, [CANONICAL[name] for name in IMPORT_COLUMNS],
+    write_csv(Path(folder) / f"residents-{size}.csv", [CANONICAL[name] for name in IMPORT_COLUMNS],
               [[values[i] for i in where] for _, values in table.rows])
-    del table
-    empty = ctx.folder / "empty.sqlite"
-    store = open_store(empty, officer="Bench", clock=fixed_clock(now), create=StoreKind.EXERCISE)
+    store = open_store(Path(folder) / "empty.sqlite", officer="Bench", clock=fixed_clock(now),
+                       create=StoreKind.EXERCISE)
     setup_council(store, authority="Leeds", team="Bench", officer="Bench")
     open_incident(store, build_facts(store, provider="Bench Care Ltd", service="care-home", area="Leeds",
                                      event="administration", aware_at=now))
     store.close()
-    ctx.cache["import"] = csv_path, empty
-    return csv_path, empty
 
 
 def row_c(ctx: Context) -> list[Line]:
