@@ -321,18 +321,19 @@ class LedgerPages:
         return [(line_id, category, route, recover_from, bool(marked), person_id)
                 for line_id, category, route, recover_from, marked, person_id in self.store.conn.execute(
                     "SELECT a.line_id, l.category, a.route, a.recover_from, a.needs_not_arranged, min(a.person_id)"  # noqa: S608
-                    f" {_SHARES} JOIN people p ON p.id = a.person_id WHERE a.line_id IN ({marks})"
+                    # The planner prefers each person's whole record by rowid; the index (db/0023) holds only what
+                    # the route rule reads: a fifth less time for a line shared by 50,000 people.
+                    f" {_SHARES} JOIN people p INDEXED BY people_route_inputs ON p.id = a.person_id"
+                    f" WHERE a.line_id IN ({marks})"
                     " AND a.route_decision_id IS NULL AND a.reverses IS NULL"
                     " GROUP BY a.line_id, l.category, a.route, a.recover_from, a.needs_not_arranged, p.basis,"
                     " p.notify, p.recover_from, p.charge_route", line_ids)]
 
-    def people_with_shares(self, incident_id: int, limit: int) -> tuple[list[tuple[int, str]], int]:
-        """Up to `limit` people with a share on the incident's ledger, by name, and how many there are."""
-        count = self.store.conn.execute(
-            f"SELECT count(DISTINCT a.person_id) {_SHARES} WHERE l.incident_id = ?", [incident_id]).fetchone()[0]  # noqa: S608
+    def people_with_shares(self, incident_id: int, limit: int) -> list[tuple[int, str]]:
+        """Up to `limit` people with a share on the incident's ledger, by name."""
         rows = self.store.conn.execute(
             "SELECT p.id, p.first_name, p.last_name, p.provider_ref, p.nhs_number FROM people p WHERE p.id IN"
             f" (SELECT a.person_id {_SHARES} WHERE l.incident_id = ?)"  # noqa: S608
             " ORDER BY p.last_name COLLATE NOCASE, p.first_name COLLATE NOCASE, p.id LIMIT ?",
             [incident_id, limit]).fetchall()
-        return [(pid, _name(first, last, ref, nhs)) for pid, first, last, ref, nhs in rows], count
+        return [(pid, _name(first, last, ref, nhs)) for pid, first, last, ref, nhs in rows]

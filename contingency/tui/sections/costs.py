@@ -72,13 +72,13 @@ class CostsView(Vertical):
         self.incident_id = incident_id
         self.by_person = False
         self.width_seen = 0
-        self.person_options: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="costs-filters"):
             yield FilterChoice([(r.label, r.value) for r in Route], prompt="route", id="costs-route-filter")
             yield FilterChoice([(c.label, c.value) for c in Category], prompt="category", id="costs-category-filter")
-            yield FilterChoice([], prompt="person", id="costs-person-filter")
+            yield FilterChoice([], prompt="person", id="costs-person-filter",
+                               load=lambda: service.people_with_shares(self.store, self.incident_id))
         yield Static("", id="costs-status", markup=False)
         yield DataTable(id="costs-table", cursor_type="row", zebra_stripes=True)
 
@@ -103,7 +103,6 @@ class CostsView(Vertical):
                                    person_id=int(person) if person else None,
                                    route=self._filter("#costs-route-filter"),
                                    category=self._filter("#costs-category-filter"))
-        self._person_options(page)
         table = self.query_one("#costs-table", DataTable)
         selected = self._selected_key()
         table.clear(columns=True)
@@ -125,15 +124,6 @@ class CostsView(Vertical):
                       "enter: details"))
         if selected is not None and selected in [str(k.value) for k in table.rows]:
             table.move_cursor(row=table.get_row_index(selected))
-
-    def _person_options(self, page: service.LedgerPage) -> None:
-        """The people with shares, by name, from one bounded query (never the whole roster)."""
-        # Beyond service.PAGE_ROWS people (a line for everyone in a big home), the first of them by name:
-        # the route and category filters narrow the rest, and the table says how many it is not showing.
-        options = sorted((f"{name} ({person_id})", str(person_id)) for person_id, name in page.people)
-        if options != self.person_options:
-            self.person_options = options
-            self.query_one("#costs-person-filter", FilterChoice).set_options(options)  # keeps a choice still there
 
     def _by_line(self, table: DataTable, lines: tuple[service.LinePageRow, ...], what: int) -> None:
         table.add_column("Line", key="line", width=4)
