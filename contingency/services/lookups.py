@@ -5,10 +5,16 @@ every read and write through services). Each read is bounded: one row, or the pa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from contingency.models import ICB, Authority, Settings
-from contingency.notification import Notification
 from contingency.rules.authorities import AuthorityIndex
 from contingency.store import Store
+
+if TYPE_CHECKING:
+    # Named only in annotations: importing its models would cost every start of the app (the home screen
+    # reads here) some 35 ms, for letters that screen never shows.
+    from contingency.notification import Notification
 
 # --- the operating council --------------------------------------------------------------------------------
 
