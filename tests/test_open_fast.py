@@ -13,6 +13,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -81,14 +82,19 @@ def test_opening_skips_the_whole_file_check_but_the_background_check_finds_damag
     assert problem is not None and str(backup) in problem and "integrity check" in problem
 
 
-def test_a_check_stopped_from_another_thread_ends_at_once_and_reports_nothing(store, store_path, monkeypatch):
-    check = IntegrityCheck(store_path)
-    started = threading.Event()
+ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+
+
+def run_check_endlessly(check: IntegrityCheck, monkeypatch, stop_when: str) -> list[str | None]:
+    """Run `check` on a thread with a statement that never ends by itself, standing in for the check of a very
+    large file; stop it from this thread while the statement runs, or just before it starts."""
+    started, stopped = threading.Event(), threading.Event()
 
     def endless(conn, full=False):
-        # A statement that only an interrupt ends, standing in for the check of a very large file.
         started.set()
-        conn.execute("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n").fetchall()
+        if stop_when == "before":
+            assert stopped.wait(10)
+        conn.execute(ENDLESS).fetchall()
         pytest.fail("the statement ran to its end")
 
     found: list[str | None] = []
@@ -97,10 +103,26 @@ def test_a_check_stopped_from_another_thread_ends_at_once_and_reports_nothing(st
         worker = threading.Thread(target=lambda: found.append(check.run()), daemon=True)
         worker.start()
         assert started.wait(10)
+        if stop_when == "during":
+            time.sleep(0.05)
         check.stop()
+        stopped.set()
         worker.join(10)
-    assert not worker.is_alive() and found == [None]
+    assert not worker.is_alive()
+    return found
+
+
+def test_a_check_stopped_from_another_thread_ends_at_once_and_reports_nothing(store, store_path, monkeypatch):
+    # SQLite never asks the progress handler while it walks a table's pages, so a stop must interrupt the
+    # statement itself: with the handler made as good as silent, only the interrupt can end this one.
+    monkeypatch.setattr(IntegrityCheck, "STEPS", 2**31 - 1)
+    assert run_check_endlessly(IntegrityCheck(store_path), monkeypatch, "during") == [None]
     assert IntegrityCheck(store_path).run() is None  # not stopped: the real check, of a sound store
+
+
+def test_a_stop_just_before_the_check_starts_still_ends_it(store, store_path, monkeypatch):
+    # An interrupt with no statement running is forgotten; the progress handler sees the stop instead.
+    assert run_check_endlessly(IntegrityCheck(store_path), monkeypatch, "before") == [None]
     stopped_first = IntegrityCheck(store_path)
     stopped_first.stop()
     monkeypatch.setattr("contingency.store.store.check_integrity", lambda *_a, **_k: pytest.fail("checked"))
