@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
+from contingency import startup
 from contingency.clock import ClockPinError
 from contingency.commands.base import (
     EXIT_BAD_INPUT,
@@ -136,9 +137,10 @@ def _warn_if_others_can_list(out: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = build_parser(argv, everything=False)
-        args = parser.parse_args(argv)
-        handler = getattr(args, "handler", None) or _area("incidents").cmd_tui
+        with startup.paused():  # while the command's modules load: contingency.startup says why
+            parser = build_parser(argv, everything=False)
+            args = parser.parse_args(argv)
+            handler = getattr(args, "handler", None) or _area("incidents").cmd_tui
         code = handler(args)
         sys.stdout.flush()  # a closed pipe shows here, while it can still be handled below, not at exit
         if code == 0:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from contingency import startup
 from contingency.clock import process_clock
 from contingency.commands.base import (
     EXIT_CHECK_FAILED,
@@ -322,14 +323,17 @@ def confirm_fresh_demo(path, lost: str) -> bool:
 
 
 def run_tui(store: Store) -> int:
-    from contingency.tui.app import ContingencyApp
+    # The collector waits until the first screen is up, when the app resumes it (contingency.startup).
+    with startup.paused():
+        from contingency.tui.app import ContingencyApp
 
-    ContingencyApp(store).run()
+        ContingencyApp(store).run()
     return EXIT_OK
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    store = store_for(args, create=StoreKind.LIVE)
-    return run_tui(store)
+    with startup.paused():
+        store = store_for(args, create=StoreKind.LIVE)
+        return run_tui(store)
 
 
