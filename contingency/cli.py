@@ -11,7 +11,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from contingency import startup
+from contingency import collector
 from contingency.clock import ClockPinError
 from contingency.commands.base import (
     EXIT_BAD_INPUT,
@@ -137,7 +137,7 @@ def _warn_if_others_can_list(out: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        with startup.paused():  # while the command's modules load: contingency.startup says why
+        with collector.paused():  # while the command's modules load: contingency.collector says why
             parser = build_parser(argv, everything=False)
             args = parser.parse_args(argv)
             handler = getattr(args, "handler", None) or _area("incidents").cmd_tui

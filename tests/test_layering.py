@@ -13,7 +13,7 @@ PACKAGE = Path(contingency.__file__).parent
 
 # Lowest first. A module may import from its own layer and any layer below it, never above.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("models and rules", ("models", "person", "notification", "ledger", "paths", "clock", "rules",
+    ("models and rules", ("models", "person", "notification", "ledger", "paths", "clock", "collector", "rules",
                           # exceptions every layer raises or catches: leaves with no imports of their own above
                           "services.errors", "store.errors")),
     ("engine and letters", ("engine", "letters")),

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from contingency import startup
+from contingency import collector
 from contingency.clock import process_clock
 from contingency.commands.base import (
     EXIT_CHECK_FAILED,
@@ -323,8 +323,8 @@ def confirm_fresh_demo(path, lost: str) -> bool:
 
 
 def run_tui(store: Store) -> int:
-    # The collector waits until the first screen is up, when the app resumes it (contingency.startup).
-    with startup.paused():
+    # The collector waits until the first screen is up, when the app resumes it (contingency.collector).
+    with collector.paused():
         from contingency.tui.app import ContingencyApp
 
         ContingencyApp(store).run()
@@ -332,7 +332,7 @@ def run_tui(store: Store) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    with startup.paused():
+    with collector.paused():
         store = store_for(args, create=StoreKind.LIVE)
         return run_tui(store)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from contingency import collector
 from contingency.person import DataIssue, Flag, Funding, PersonFacts, Source
 from contingency.rules.authorities import normalise
 from contingency.rules.columns import (
@@ -161,14 +162,17 @@ def import_file(store: Store, incident_id: int, path: Path, *, mapping: dict[str
     """`progress` hears (rows read, data rows); `cancelled` stops the import, which then lands not at all.
     The header row (and sheet) is found by how many headers it has that we know, unless given.
     A file past `limits` is refused whole while it is read, before the store's write lock is asked for."""
-    table = _read(path, mapping or {}, sheet, header_row, limits)
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    digest = digest.hexdigest()
-    summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest, mapping=mapping or {},
-                           progress=progress, cancelled=cancelled)
+    # Each row makes a few hundred objects, all freed by reference counting: the collector found nothing in
+    # them, and walking them was 7 % of a 50,000-row import.
+    with collector.paused():
+        table = _read(path, mapping or {}, sheet, header_row, limits)
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest = digest.hexdigest()
+        summary = import_table(store, incident_id, table, file_name=path.name, sha256=digest,
+                               mapping=mapping or {}, progress=progress, cancelled=cancelled)
     if summary.rejected and write_rejects:
         _write_rejects(summary, path.with_name(f"{path.stem}.rejects.csv"), table.headers)
     return summary

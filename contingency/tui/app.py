@@ -17,7 +17,7 @@ from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from contingency import startup
+from contingency import collector
 from contingency.paths import error_log_path
 from contingency.rules.safe_text import printable
 from contingency.store import Store, StoreBusy, StoreError
@@ -83,9 +83,9 @@ class ContingencyApp(App[None]):
         read-only connection, so a 500 MB store opens at once (issue 12). A failure is said loudly."""
         # What is alive now (modules, classes, the first screen) lives as long as the app: the collector need
         # not walk it again on every full collection, the pauses behind a slow keystroke (issue 12). It was
-        # paused until now (contingency.startup).
+        # paused until now (contingency.collector).
         gc.freeze()
-        startup.resume()
+        collector.resume()
         path = self.store.path
         if path is None:
             return

@@ -1,5 +1,5 @@
-"""Starting without the cyclic garbage collector (contingency.startup, issue 12): paused while the program
-loads, and always collecting again before a command works or once the TUI's first screen is up."""
+"""The cyclic garbage collector paused (contingency.collector, issue 12): while the program loads, always
+collecting again before a command works or once the TUI's first screen is up; and during an import."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from contingency import startup
+from contingency import collector
 from contingency.cli import main
 from contingency.tui.app import ContingencyApp
 from tests.tui_support import demo_store
@@ -17,14 +17,14 @@ from tests.tui_support import demo_store
 def collector_on():
     assert gc.isenabled()
     yield
-    startup.resume()
+    collector.resume()
     gc.enable()
 
 
 def test_paused_stops_collecting_and_gives_it_back():
-    with startup.paused():
+    with collector.paused():
         assert not gc.isenabled()
-        with startup.paused():
+        with collector.paused():
             assert not gc.isenabled()
         assert not gc.isenabled()  # nested: only the outermost gives collection back
     assert gc.isenabled()
@@ -32,9 +32,9 @@ def test_paused_stops_collecting_and_gives_it_back():
 
 def test_a_collector_the_caller_turned_off_stays_off():
     gc.disable()
-    with startup.paused():
+    with collector.paused():
         assert not gc.isenabled()
-    startup.resume()
+    collector.resume()
     assert not gc.isenabled()
 
 
@@ -57,10 +57,36 @@ def test_bad_input_leaves_the_collector_on(capsys):
 
 async def test_the_tui_collects_again_once_its_first_screen_is_up(tmp_path):
     store = demo_store(tmp_path, people=20)
-    startup.pause()
+    collector.pause()
     assert not gc.isenabled()
     app = ContingencyApp(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert type(app.screen).__name__ == "HomeScreen"
         assert gc.isenabled()
+
+
+def test_an_import_runs_with_the_collector_paused_and_gives_it_back(store, make_incident, tmp_path, monkeypatch):
+    from contingency.services import importer
+
+    incident = make_incident()
+    path = tmp_path / "residents.csv"
+    path.write_text("NHS number,First name,Last name\n9434765919,Ada,Lovelace\n", encoding="utf-8")
+    seen = []
+    real = importer.import_table
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "import_table", watched)
+    assert importer.import_file(store, incident.id, path).imported == 1
+    assert seen == [False] and gc.isenabled()
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(importer, "import_table", failing)
+    with pytest.raises(RuntimeError):
+        importer.import_file(store, incident.id, path)
+    assert gc.isenabled()
