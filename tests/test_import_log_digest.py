@@ -15,7 +15,7 @@ import contingency.services.importer as importer
 from contingency.services.demo import generate_people
 from contingency.services.importer import import_table
 from contingency.services.people import edit_person
-from contingency.store.eventlog import BULK_CREATE, entry_hash
+from contingency.store.eventlog import BULK_CREATE, BULK_FORM, bulk_digest, entry_hash, logged_bulk_digest
 from contingency.store.people import RosterQuery
 from contingency.services.tabular import Table
 
@@ -35,8 +35,17 @@ def tamper(store, *statements: str, params: list | None = None) -> None:
         conn.close()
 
 
-@pytest.fixture
-def imported(store, make_incident):
+def form_1(conn, entity, first, last):
+    """A bulk entry as imports wrote it before digest form 2 (stores logged then must verify as ever)."""
+    return {"first_id": first, "last_id": last, "count": last - first + 1,
+            "digest": bulk_digest(conn, entity, first, last)}
+
+
+@pytest.fixture(params=[2, 1], ids=["form-2", "form-1"])
+def imported(store, make_incident, request, monkeypatch):
+    """60 generated people (61 rows, one folded in) imported, logged in digest form 2 as now, or form 1."""
+    if request.param == 1:
+        monkeypatch.setattr("contingency.store.people.bulk_after", form_1)
     incident = make_incident()
     summary = import_table(store, incident.id, generate_people(60, seed=3, service="care-home", today=TODAY),
                            file_name="list.csv", sha256="x", mapping={})
@@ -55,6 +64,7 @@ def test_one_entry_covers_the_import_and_is_in_each_persons_history(store, impor
     (bulk,) = bulk_entries(store, incident.id)
     assert (bulk.after["first_id"], bulk.after["last_id"], bulk.after["count"]) == (ids[0], ids[-1], 61)
     assert len(bulk.after["digest"]) == 64
+    assert bulk.after.get("form", 1) in (1, BULK_FORM)
     assert not store.log.for_entity("person", ids[5]) == []
     assert [e.action for e in store.log.for_entity("person", ids[5])] == [BULK_CREATE]
 
@@ -151,13 +161,12 @@ def test_the_bulk_entry_rewritten_with_its_hash_is_caught_at_the_next_entry(stor
     # Work goes on after the import (the chain's very tail is what anchors on paper are for: test_log_anchor).
     edit_person(store, ids[40], {"notes": "seen"})
     tamper(store, f"UPDATE people SET first_name = 'Mallory' WHERE id = {ids[2]}")
-    from contingency.store.eventlog import bulk_digest
     conn = raw(store)
     try:
         conn.execute("DROP TRIGGER event_log_is_append_only")
         cursor = conn.execute("SELECT * FROM event_log WHERE seq = ?", [bulk.seq])
         row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
-        row["after"] = row["after"].replace(bulk.after["digest"], bulk_digest(conn, "person", ids[0], ids[-1]))
+        row["after"] = row["after"].replace(bulk.after["digest"], logged_bulk_digest(conn, "person", bulk.after))
         conn.execute("UPDATE event_log SET after = ?, hash = ? WHERE seq = ?",
                      [row["after"], entry_hash(row["prev_hash"], row), bulk.seq])
     finally:
@@ -196,6 +205,8 @@ def test_a_key_safe_code_never_enters_the_digest(store, make_incident):
     ada, bert = store.people.ids(incident.id)
     (bulk,) = bulk_entries(store, incident.id)
     assert "1234" not in str(bulk.after)
+    edit_person(store, ada, {"notes": "rang the daughter"})  # its row as imported now comes from the log
+    assert store.verify_log().ok
     tamper(store, f"UPDATE people SET key_safe_code = '9999' WHERE id = {ada}")
     assert store.verify_log().ok  # as for any logged row: the log knows only that a code is held
     tamper(store, f"UPDATE people SET key_safe_code = '1111' WHERE id = {bert}")
@@ -233,3 +244,26 @@ def test_chunks_change_nothing_but_memory(store, make_incident, monkeypatch, chu
     result = store.verify_log()
     assert result.ok, result.problem
     assert store.people.count(RosterQuery(incident.id)) == 47
+
+
+def test_an_import_is_logged_in_form_2_naming_the_columns_it_covers(store, make_incident):
+    incident = make_incident()
+    import_table(store, incident.id, generate_people(5, seed=3, service="care-home", today=TODAY),
+                 file_name="list.csv", sha256="x", mapping={})
+    (bulk,) = bulk_entries(store, incident.id)
+    columns = sorted(r[1] for r in store.conn.execute("PRAGMA table_info(people)"))
+    assert bulk.after["form"] == BULK_FORM == 2 and bulk.after["columns"] == columns
+
+
+def test_columns_named_in_an_entry_go_into_sql_only_if_they_are_the_tables(store, make_incident):
+    """The names come from the log: a name that is not a column of the table (a forger's SQL) matches
+    nothing and runs nothing."""
+    incident = make_incident()
+    import_table(store, incident.id, generate_people(60, seed=3, service="care-home", today=TODAY),
+                 file_name="list.csv", sha256="x", mapping={})
+    (bulk,) = bulk_entries(store, incident.id)
+    forged = {**bulk.after, "columns": [*bulk.after["columns"], 'id") FROM people; DROP TABLE people; --']}
+    assert logged_bulk_digest(store.conn, "person", forged) == ""
+    assert logged_bulk_digest(store.conn, "person", {**bulk.after, "columns": "id"}) == ""
+    assert store.people.count(RosterQuery(incident.id)) == 61
+    assert logged_bulk_digest(store.conn, "person", bulk.after) == bulk.after["digest"]

@@ -15,7 +15,7 @@ from contingency.notification import (
 from contingency.rules.notifications import reference_for
 from contingency.rules.times import from_utc_iso, to_utc_iso
 from contingency.store.errors import NotFound
-from contingency.store.eventlog import BULK_CREATE, bulk_digest
+from contingency.store.eventlog import BULK_CREATE, bulk_after
 
 if TYPE_CHECKING:
     from contingency.store.store import Store
@@ -99,9 +99,8 @@ class NotificationRepo:
             [[row[c] for c in columns] for row in rows])
         last = rows[-1]["id"]
         tx.record("notification", f"{first}..{last}", BULK_CREATE, incident_id=incident_id,
-                  reason=tx.reason or f"{len(rows):,} letters to be written", after={
-                      "first_id": first, "last_id": last, "count": len(rows),
-                      "digest": bulk_digest(tx.conn, "notification", first, last)})
+                  reason=tx.reason or f"{len(rows):,} letters to be written",
+                  after=bulk_after(tx.conn, "notification", first, last))
         return [_notification(row) for row in rows]
 
     def mark_followed(self, tx: Tx, incident_id: int, roster_version: int, *, persons: bool) -> None:

@@ -31,7 +31,7 @@ from contingency.person import (
     Source,
 )
 from contingency.store.errors import NotFound
-from contingency.store.eventlog import BULK_CREATE, bulk_digest
+from contingency.store.eventlog import BULK_CREATE, bulk_after
 
 if TYPE_CHECKING:
     from contingency.store.store import Store
@@ -368,10 +368,8 @@ class PeopleRepo:
         """One log entry for people first_id..last_id, inserted by this transaction's import."""
         if last_id < first_id:
             return
-        digest = bulk_digest(tx.conn, "person", first_id, last_id)
         tx.record("person", f"{first_id}..{last_id}", BULK_CREATE, incident_id=incident_id, reason=reason, after={
-            "first_id": first_id, "last_id": last_id, "count": last_id - first_id + 1, "digest": digest,
-            "import_id": import_id, "file": file_name})
+            **bulk_after(tx.conn, "person", first_id, last_id), "import_id": import_id, "file": file_name})
 
     def flag_counts(self, first_id: int, last_id: int) -> Counter[str]:
         counts: Counter[str] = Counter()
