@@ -16,7 +16,9 @@ from contingency.store.people import (
     _NULL_WHEN_EMPTY,
     _NULL_WHEN_FALSE,
     FACT_COLUMNS,
+    _sources_json,
     person_row,
+    sources_from_json,
 )
 
 TODAY = date(2026, 11, 23)
@@ -32,8 +34,12 @@ def dumped_row(person_id, incident_id, facts, det, merged_into=None):
             value = 1 if value else None
         elif column in _BOOLS:
             value = int(value)
-        elif column in ("issues", "sources"):
-            value = json.dumps(value, sort_keys=True) if value else ("[]" if column == "issues" else "{}")
+        elif column == "sources":
+            # Read back, the facts' sources whichever shape they were written in (store.people._sources_json).
+            assert sources_from_json(row[column]) == facts.sources
+            value = row[column]
+        elif column == "issues":
+            value = json.dumps(value, sort_keys=True) if value else "[]"
         elif column in _NULL_WHEN_EMPTY:
             value = value or None
         row[column] = value
@@ -193,3 +199,24 @@ def test_an_import_that_fails_leaves_the_indexes_as_they_were(store, make_incide
     else:
         raise AssertionError("the import should have failed")
     assert index_definitions(store) == before and store.people.size() == 0
+
+
+def test_an_imported_persons_sources_are_written_once_and_read_back_field_by_field(store, make_incident):
+    incident = make_incident()
+    import_table(store, incident.id, generate_people(3, seed=11, service="care-home", today=TODAY),
+                 file_name="list.csv", sha256="x", mapping={})
+    person = store.people.all(incident.id)[0]
+    (text,) = store.conn.execute("SELECT sources FROM people WHERE id = ?", [person.id]).fetchone()
+    origin = next(iter(person.facts.sources.values())).origin
+    assert origin.startswith("list.csv row ") and text.count(origin) == 1
+    assert json.loads(text)["fields"] == sorted(person.facts.sources) and len(person.facts.sources) >= 5
+    assert all(s == Source(origin=origin) for s in person.facts.sources.values())
+    # A record written field by field (every record before, and any whose facts came from more than one
+    # place) reads as ever.
+    per_field = {"first_name": {"confirmed": True, "origin": "officer Sam"},
+                 "last_name": {"confirmed": False, "origin": "list.csv row 2"}}
+    store.conn.execute("UPDATE people SET sources = ? WHERE id = ?", [json.dumps(per_field), person.id])
+    assert store.people.get(person.id).facts.sources == {"first_name": Source(origin="officer Sam", confirmed=True),
+                                                         "last_name": Source(origin="list.csv row 2")}
+    mixed = {"first_name": Source(origin="officer Sam", confirmed=True), "rag": Source(origin="list.csv row 2")}
+    assert sources_from_json(_sources_json(mixed)) == mixed and "fields" not in json.loads(_sources_json(mixed))

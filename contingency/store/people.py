@@ -131,24 +131,32 @@ def _issue_json(field: str, kind: str, message: str, value: str) -> str:
 
 
 def _sources_json(sources: dict[str, Source]) -> str:
-    """`json.dumps(sources as JSON, sort_keys=True)`. An imported person's values all come from one row, so
-    the text is the sorted field names with that one origin put in: the rest is made once per set of names."""
+    """Where each fact came from, as JSON. An imported person's facts all come from one row of one file: that
+    is written once with the names of the facts it gave, {"fields": [...], "shared": {...}}, rather than once
+    per fact (720 of a row's 1,600 bytes, an eighth of a 50,000-row import's time). Any other mix is
+    `json.dumps(sources as JSON, sort_keys=True)`, field by field, as every record was before."""
     given = list(sources.values())
     first = given[0]
     # One Source for every field (an import shares one object; equal ones compare equal): count() says so.
     if not isinstance(first, Source) or given.count(first) != len(given):
         return json.dumps({k: s.model_dump(mode="json") if isinstance(s, Source) else s for k, s in sources.items()},
                           sort_keys=True)
-    return json.dumps(first.origin).join(_sources_template(tuple(sources), first.confirmed))
+    return _shared_prefix(tuple(sorted(sources)), first.confirmed) + json.dumps(first.origin) + "}}"
 
 
 @lru_cache(maxsize=1024)
-def _sources_template(names: tuple[str, ...], confirmed: bool) -> tuple[str, ...]:
-    flag = "true" if confirmed else "false"
-    ordered = sorted(names)
-    return ("{" + json.dumps(ordered[0]) + ': {"confirmed": ' + flag + ', "origin": ',
-            *("}, " + json.dumps(name) + ': {"confirmed": ' + flag + ', "origin": ' for name in ordered[1:]),
-            "}}")
+def _shared_prefix(names: tuple[str, ...], confirmed: bool) -> str:
+    return '{"fields": ' + json.dumps(list(names)) + ', "shared": {"confirmed": ' + \
+        ("true" if confirmed else "false") + ', "origin": '
+
+
+def sources_from_json(text: str) -> dict[str, Source]:
+    """`_sources_json` read back, in either of its shapes."""
+    data = json.loads(text)
+    if isinstance(data.get("fields"), list) and isinstance(data.get("shared"), dict):
+        shared = Source(**data["shared"])
+        return dict.fromkeys(data["fields"], shared)
+    return {k: Source(**v) for k, v in data.items()}
 
 
 def _person(row: dict[str, Any], provenance: bool = True) -> Person:
@@ -158,7 +166,7 @@ def _person(row: dict[str, Any], provenance: bool = True) -> Person:
     for column in _NULL_WHEN_EMPTY:
         facts[column] = facts[column] or ""
     facts["issues"] = tuple(DataIssue(**i) for i in json.loads(row["issues"]))
-    facts["sources"] = {k: Source(**v) for k, v in json.loads(row["sources"]).items()} if provenance else {}
+    facts["sources"] = sources_from_json(row["sources"]) if provenance else {}
     facts["date_of_birth"] = date.fromisoformat(row["date_of_birth"]) if row["date_of_birth"] else None
     det = Determination(
         basis=row["basis"], notify=tuple(json.loads(row["notify"])), recover_from=row["recover_from"],
