@@ -308,4 +308,6 @@ def clean_text(value: Any) -> str:
     # run of spaces can need the search, or text that is not printable.
     if ("  " in text or not text.isprintable()) and _ODD_SPACE.search(text):
         text = _SPACES.sub(" ", text)
-    return csv_cell_read(text.strip())
+    text = text.strip()
+    # Only a leading "'" can be a formula guard to take off: the call is spared for nearly every cell.
+    return csv_cell_read(text) if text.startswith("'") else text

@@ -440,10 +440,12 @@ class _RowBuilder:
 
     def build(self, number: int, values: list[Any]) -> tuple[PersonFacts | None, str]:
         oversized = None
-        for i, v in enumerate(values):
-            if isinstance(v, str) and len(v) > CELL_LIMIT:
-                oversized = i
-                break
+        try:  # a CSV's cells are all text: one pass in C says none is too long
+            too_long = max(map(len, values), default=0) > CELL_LIMIT
+        except TypeError:  # a workbook's numbers, dates and empty cells
+            too_long = True
+        if too_long:
+            oversized = next((i for i, v in enumerate(values) if isinstance(v, str) and len(v) > CELL_LIMIT), None)
         if oversized is not None:
             return None, (f"{self._column(oversized)} holds {len(values[oversized]):,} characters, more than any "
                           f"real entry (limit {CELL_LIMIT:,}); check the file, fix that cell and import this row again")
