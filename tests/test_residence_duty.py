@@ -446,3 +446,15 @@ def test_unknown_address_with_the_office_elsewhere_does_not_claim_where_they_liv
     assert det.basis is Basis.NOT_OUR_DUTY
     assert Flag.HOME_AREA_UNKNOWN in det.flags
     assert "lives in" not in det.reasons[0] and "the service was carried on in" in det.reasons[0]
+
+
+def test_sectors_given_as_rows_read_as_sectors_given_whole():
+    """The store hands over postcode sectors as rows, made into SectorShares only when asked for."""
+    rows = [(r["sector"], r["la_gss_code"], r["la_name"], float(r["share"]), int(r["main"] == "yes"))
+            for r in _rows("postcode_sectors.csv")]
+    lazy = Geography(reversed(rows))  # any order: each sector's councils come back main first
+    assert len(lazy) == len(GEOGRAPHY)
+    for sector in ("LS1 1", "LS22 5", "BD3 7", "CV8 1", "ZZ9 9"):
+        assert lazy.sector_shares(sector) == GEOGRAPHY.sector_shares(sector)
+        assert lazy.sector_shares(sector) is lazy.sector_shares(sector)  # made once
+    assert len(GEOGRAPHY.sector_shares("LS22 5")) > 1

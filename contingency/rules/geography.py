@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from contingency.models import Authority, ServiceKind
 from contingency.rules.authorities import AuthorityIndex
@@ -75,12 +76,15 @@ def postcode_sector(postcode: str) -> str | None:
 class Geography:
     """Postcode sector -> councils with shares; council -> ICBs with shares."""
 
-    def __init__(self, sectors: Iterable[SectorShare] = (), council_icbs: Iterable[CouncilICB] = ()):
-        self._sectors: dict[str, list[SectorShare]] = defaultdict(list)
+    def __init__(self, sectors: Iterable[SectorShare | tuple[str, str, str, float, Any]] = (),
+                 council_icbs: Iterable[CouncilICB] = ()):
+        """`sectors` as SectorShares, or as rows (sector, council GSS code, council name, share, main) that
+        become SectorShares only when their sector is asked for: an import asks for a few hundred of the
+        13,000, and making them all was 40 ms of every command that reads the reference data."""
+        self._rows: dict[str, list[SectorShare | tuple[str, str, str, float, Any]]] = defaultdict(list)
         for row in sectors:
-            self._sectors[row.sector].append(row)
-        for rows in self._sectors.values():
-            rows.sort(key=lambda r: (not r.main, -r.share, r.la_gss_code))
+            self._rows[row.sector if isinstance(row, SectorShare) else row[0]].append(row)
+        self._sectors: dict[str, tuple[SectorShare, ...]] = {}
         self._icbs: dict[str, list[CouncilICB]] = defaultdict(list)
         for row in council_icbs:
             self._icbs[row.la_gss_code.upper()].append(row)
@@ -88,11 +92,17 @@ class Geography:
             rows.sort(key=lambda r: (not r.main, -r.share))
 
     def __len__(self) -> int:
-        return len(self._sectors)
+        return len(self._rows)
 
     def sector_shares(self, sector: str) -> tuple[SectorShare, ...]:
         """Main council first."""
-        return tuple(self._sectors.get(sector, ()))
+        found = self._sectors.get(sector)
+        if found is None:  # made once; two threads asking at once make the same answer
+            shares = [row if isinstance(row, SectorShare) else SectorShare(*row[:4], main=bool(row[4]))
+                      for row in self._rows.get(sector, ())]
+            shares.sort(key=lambda r: (not r.main, -r.share, r.la_gss_code))
+            found = self._sectors[sector] = tuple(shares)
+        return found
 
     def council_icbs(self, la_gss_code: str | None) -> tuple[CouncilICB, ...]:
         """Main ICB first."""

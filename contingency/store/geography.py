@@ -6,7 +6,7 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from contingency.rules.geography import CouncilICB, Geography, SectorShare
+from contingency.rules.geography import CouncilICB, Geography
 
 if TYPE_CHECKING:
     from contingency.store.store import Store
@@ -41,11 +41,7 @@ class GeographyRepo:
     def _read(self) -> Geography:
         # 13,000 sectors: read as tuples, not as dicts, on every command that needs them (issue 12).
         conn = self.store.conn
-        sectors = (
-            SectorShare(sector=sector, la_gss_code=la, la_name=name, share=share, main=bool(main))
-            for sector, la, name, share, main in conn.execute(
-                "SELECT sector, la_gss_code, la_name, share, main FROM postcode_sectors")
-        )
+        sectors = conn.execute("SELECT sector, la_gss_code, la_name, share, main FROM postcode_sectors")
         icbs = (
             CouncilICB(la_gss_code=la, icb_code=code, icb_gss_code=gss, icb_name=name, share=share, main=bool(main),
                        confirmed=bool(confirmed))
