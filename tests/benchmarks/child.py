@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import textual._wait
+from textual import events
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -131,22 +132,35 @@ def roster_rows(app: App) -> int:
     return max((t.row_count for t in tables), default=0)
 
 
+def home_row(app: App, incident_id: int) -> DataTable | None:
+    """The home screen's table once it lists the incident (keyed by incident id)."""
+    if not screen_named(app, "HomeScreen"):
+        return None
+    for table in app.screen.query(DataTable).results(DataTable):
+        if str(incident_id) in [str(key.value) for key in table.rows]:
+            return table
+    return None
+
+
 async def open_incident(pilot, incident_id: int) -> None:
-    """From home, open the incident by its own row (home lists the most overdue first, which moves)."""
+    """From home, open the incident by its own row as an officer would: the cursor on it, then enter.
+
+    Each step waits for just what it needs, polled every 2 ms (`wait_until`), not for Pilot's idle detector:
+    its 20 ms sleeps (at least two in each pause, two more in each press) were some 150 ms of every run
+    counted as the app's time, and the bare apps, which press nothing, had none of them. The key goes in
+    as Pilot sends it, and waits its turn behind whatever the home screen still had to do."""
     app = pilot.app
-    await wait_until(pilot, lambda: screen_named(app, "HomeScreen"), "home screen")
-    await pilot.pause()
-    # The home table is keyed by incident id and ordered by what is most overdue, which the clock decides:
-    # put the cursor on the incident's own row, then press enter as an officer would.
-    tables = [t for t in app.screen.query(DataTable).results(DataTable) if str(incident_id) in
-              [str(k.value) for k in t.rows]]
-    if not tables:
-        raise RuntimeError(f"incident {incident_id} is not on the home screen")
-    tables[0].focus()
-    tables[0].move_cursor(row=tables[0].get_row_index(str(incident_id)))
-    await pilot.pause()
-    await pilot.press("enter")
+    await wait_until(pilot, lambda: home_row(app, incident_id) is not None, f"incident {incident_id} on the home screen")
+    table = home_row(app, incident_id)
+    assert table is not None
+    # The home table is ordered by what is most overdue, which the clock decides: the incident's own row.
+    table.focus()
+    table.move_cursor(row=table.get_row_index(str(incident_id)))
+    app._driver.send_message(events.Key("enter", "\r"))
     await wait_until(pilot, lambda: screen_named(app, "IncidentScreen"), "incident screen")
+    opened = getattr(app.screen, "incident_id", incident_id)
+    if opened != incident_id:
+        raise RuntimeError(f"enter opened incident {opened}, not {incident_id}")
     await wait_until(pilot, lambda: roster_rows(app) > 0, "roster rows")
     await settle(pilot)
 
