@@ -129,6 +129,17 @@ def played(tmp_path):
     return started, wall
 
 
+def test_the_store_knows_an_exercise_was_started_without_its_exercise_module(played, tmp_path):
+    from contingency.models import StoreKind
+    from contingency.services.lookups import has_run
+    from contingency.store import open_store
+
+    started, _wall = played
+    assert has_run(started.store) and started.store.exercises.run() is not None
+    fresh = open_store(tmp_path / "fresh.db", officer="Facilitator", create=StoreKind.EXERCISE)
+    assert not has_run(fresh) and fresh.exercises.run() is None
+
+
 def states(store) -> dict[str, tuple[str, str | None]]:
     return {o.id: (o.state.value, ex.state_of(o)["met_at"]) for o in ex.scores(store).outcomes}
 

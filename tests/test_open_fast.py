@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +167,30 @@ def test_a_command_loads_only_its_own_module(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stderr.strip() == "contingency.commands.base,contingency.commands.incidents"
     assert "administration" in result.stdout
+
+
+def test_the_demos_home_screen_loads_no_exercise_module(tmp_path):
+    """The demo is an exercise store: asking whether an exercise was started is one query, not the exercise
+    repository and services (issue 12: every module a start loads is time before the first screen)."""
+    demo_store(tmp_path, people=20).close()
+    script = f"""
+import asyncio, sys
+from pathlib import Path
+from contingency.clock import fixed_clock
+from contingency.store import open_store
+from contingency.tui.app import ContingencyApp
+from tests.tui_support import DEMO_NOW
+
+async def main():
+    app = ContingencyApp(open_store(Path({str(tmp_path / "demo.sqlite")!r}), officer="Demo Officer",
+                                    clock=fixed_clock(DEMO_NOW)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen", app.screen
+    print(",".join(sorted(m for m in sys.modules if "exercise" in m and m.startswith("contingency."))))
+
+asyncio.run(main())
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            cwd=str(Path(__file__).parent.parent))
+    assert result.stdout.strip().split(",") == ["contingency.rules.exercise_clock", "contingency.store.exercise_clock"]

@@ -27,7 +27,7 @@ def settings(store: Store) -> Settings | None:
 def has_run(store: Store) -> bool:
     """Whether an exercise has been started on this store (in play, paused or over). Here, not with the rest
     of the exercise services, whose imports would cost every start of the app a third of a second."""
-    return store.exercises.run() is not None
+    return store.exercise_started()
 
 
 # --- reference data ---------------------------------------------------------------------------------------

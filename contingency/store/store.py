@@ -359,6 +359,11 @@ class Store:
 
         return ExerciseRepo(self)
 
+    def exercise_started(self) -> bool:
+        """Whether an exercise was ever started on this store, without the exercise repository, whose
+        module (five record classes) every start of the demo would otherwise load to learn only this."""
+        return self.conn.execute("SELECT 1 FROM exercise_runs WHERE id = 1").fetchone() is not None
+
     @cached_property
     def exercise_clock(self):
         from contingency.store.exercise_clock import ExerciseClockRepo
