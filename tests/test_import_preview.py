@@ -325,3 +325,28 @@ def test_fit_shortens_at_a_word_and_says_so():
     assert fit("Date of Birth (dd/mm/yyyy)", 22) == "Date of Birth…"
     assert fit("Surname", 22) == "Surname"
     assert fit("Averyveryverylongsingleword", 10) == "Averyvery…"
+
+
+async def test_a_path_typed_and_saved_in_one_burst_is_read_whole(tmp_path):
+    """Keys that arrive together (a pasted path, a fast typist, tmux) then ctrl+s: the save is a priority key,
+    acted on as it arrives, while the path's own keys still wait in the field's queue. The form must read the
+    path whole, not say "there is no file at ."."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    store = demo_store(tmp_path)
+    path = tmp_path / "rowan.csv"
+    path.write_text("NHS number,First name,Last name\n9434765919,Rowan,Exampleton\n", encoding="utf-8")
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(IncidentScreen(1))
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportDialog)
+        for character in str(path):
+            key = character if character.isalnum() else _character_to_key(character)
+            app._driver.send_message(events.Key(key, character))
+        app._driver.send_message(events.Key("ctrl+s", None))
+        await settle(app, pilot)
+        assert isinstance(app.screen, ImportPreviewScreen), app.screen

@@ -22,7 +22,7 @@ def default_folder(incident_id: int) -> str:
 
 
 class ClaimDocumentsDialog(WorkDialog):
-    BINDINGS = [Binding("ctrl+s", "run", "Write", id="run-documents", priority=True,
+    BINDINGS = [Binding("ctrl+s", "run", "Write", id="run-documents",
                         tooltip="Write the documents to the folder")]
     HELP = ("Letter and schedule as PDF and DOCX, and a CSV for finance (pence and pounds), for each claim, each "
             "file's SHA-256 logged. The files are readable by you only. Escape stops between claims.")

@@ -30,7 +30,7 @@ class ChoiceWithReason(Dialog):
     open, so a refusal or a busy store keeps what was typed, and returns what to tell the officer. Dismisses
     with (choice, reason, detail) once saved, or None."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Save with this reason")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Save with this reason")]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], act: Callable[[str, str, str], str | None], *,
                  current: str | None = None, reason_required: bool = True, detail_label: str | None = None) -> None:
@@ -83,7 +83,7 @@ class ChoiceWithReason(Dialog):
 class DecisionDialog(Dialog):
     """A JESIP-style decision entry: decision, options considered, rationale, powers, when decided."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record the decision")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Record the decision")]
     HELP = ("A decision entry is never edited. Give when it was decided if it was not just now; an entry logged "
             "over an hour late, or dated before the incident was opened, needs a reason.")
     FIELDS = {"decision": "f-decision", "rationale": "f-rationale", "decided_at": "f-decided-at",

@@ -17,7 +17,7 @@ from contingency.tui.widgets.fields import Field
 
 
 class HandoverDialog(WorkDialog):
-    BINDINGS = [Binding("ctrl+s", "run", "Write pack", id="run-handover", priority=True,
+    BINDINGS = [Binding("ctrl+s", "run", "Write pack", id="run-handover",
                         tooltip="Write the handover pack and complete the handover step")]
     HELP = ("The handover pack as Markdown, PDF and DOCX, as at now: page 1 the summary (counts, and names only "
             "of the people at risk), the tables in annexes, the log's chain head in the footer. Your note is the "

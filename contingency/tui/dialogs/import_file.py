@@ -32,7 +32,7 @@ from contingency.tui.widgets.work import ProgressLine, did_not_finish, own_store
 
 
 class ImportDialog(WorkDialog):
-    BINDINGS = [Binding("ctrl+s", "run", "Check file", id="run-import", priority=True,
+    BINDINGS = [Binding("ctrl+s", "run", "Check file", id="run-import",
                         tooltip="Read the file and show what the import will do, before importing")]
     HELP = ("Reads the provider's CSV or XLSX into the roster, in two steps: ctrl+s shows the header row found, "
             "each column's field and the first rows as they will be stored, with their flags; ctrl+s there "

@@ -105,7 +105,7 @@ class ImportPreviewScreen(Dialog):
     """Dismisses with an ImportChoice to import, or None to go back without importing."""
 
     BINDINGS = [
-        Binding("ctrl+s", "confirm", "Import", priority=True, tooltip="Import the file with this mapping"),
+        Binding("ctrl+s", "confirm", "Import", tooltip="Import the file with this mapping"),
         Binding("escape", "cancel", "Back", tooltip="Back to the form; nothing is imported"),
         Binding("m", "choose", "Field", tooltip="Choose the field the column is read into"),
         Binding("x", "ignore", "Ignore", tooltip="Ignore the column: not imported"),

@@ -43,7 +43,7 @@ class IncidentForm(Dialog):
 
     HELP = ("Record what happened. The classification below updates as you type: it says whether section 48 "
             "applies and why. Times are UK local; dates day first.")
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the incident", priority=True)]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the incident")]
 
     def __init__(self, incident: Incident | None = None) -> None:
         super().__init__()

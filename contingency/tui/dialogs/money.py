@@ -59,7 +59,7 @@ class ActionDialog(Dialog):
     """A titled form; `act(values)` does the work and returns what to tell the officer, or raises BadInput,
     which is shown in the dialog. Dismisses with True once done."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Do it")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Do it")]
 
     def __init__(self, title: str, asks: list[Ask], act: Callable[[dict[str, object]], str], *, hint: str = "",
                  button: str = "Save") -> None:
@@ -156,7 +156,7 @@ class AddCostDialog(Dialog):
 
     The total and each person's share update as you type, by the same rule the ledger uses."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record the cost line")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Record the cost line")]
     DEFAULT_CSS = """
     AddCostDialog #dialog { height: 90%; }
     AddCostDialog #cost-fields { height: 1fr; }

@@ -90,7 +90,7 @@ class PreviewDialog(Dialog):
 
 
 class GenerateDialog(WorkDialog):
-    BINDINGS = [Binding("ctrl+s", "run", "Generate", id="run-generate", priority=True,
+    BINDINGS = [Binding("ctrl+s", "run", "Generate", id="run-generate",
                         tooltip="Write the letters to the folder")]
     DEFAULT_CSS = """
     GenerateDialog #formats { height: 1; margin: 0 0 1 0; }
@@ -171,7 +171,7 @@ class GenerateDialog(WorkDialog):
 
 
 class SentDialog(_NotificationDialog):
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record it as sent")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Record it as sent")]
     HELP = "Record how and when the letter went. On an exercise store you must confirm no real recipient got it."
 
     def compose(self) -> ComposeResult:
@@ -208,7 +208,7 @@ class SentDialog(_NotificationDialog):
 
 
 class AcknowledgeDialog(_NotificationDialog):
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record the reply")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Record the reply")]
     HELP = "Record who replied and what they said; the letter leaves the chase list."
 
     def compose(self) -> ComposeResult:

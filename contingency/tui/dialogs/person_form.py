@@ -72,7 +72,7 @@ def _labels() -> dict[str, str]:
 
 
 class PersonForm(Dialog):
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Save the changes")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the changes")]
 
     def __init__(self, *, person: Person | None = None, incident_id: int | None = None) -> None:
         super().__init__()

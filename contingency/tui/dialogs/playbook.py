@@ -27,7 +27,7 @@ OTHER = "__other__"
 
 
 class _StepDialog(Dialog):
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Save and log it")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Save and log it")]
 
     def __init__(self, incident_id: int, item: PlanItem) -> None:
         super().__init__()

@@ -19,7 +19,7 @@ from contingency.tui.widgets.fields import Field
 
 class SetupScreen(Dialog):
     HELP = "Say which council this store belongs to. Everything later (whose area, who is 'home', who signs letters) reads from it."
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the council's details", priority=True)]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the council's details")]
 
     _officer_from_form: bool | None = None
 

@@ -185,7 +185,7 @@ class RecordCallDialog(Dialog):
     """One welfare call: who was rung, the outcome, a note, the next action and when. Saved while the form is
     open, so a refusal or a busy store keeps what was typed."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Record the call")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Record the call")]
     HELP = ("Safe with family, visit arranged, in hospital and died take the person off the call-round. "
             "A 'no answer' sets the escalation timer. A call is never edited: record another call.")
     FIELDS = {"note": "f-note", "next_at": "f-next-at", "called_at": "f-called-at", "called_by": "f-by",

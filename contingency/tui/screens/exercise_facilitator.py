@@ -322,7 +322,7 @@ class _ExerciseDialog(Dialog):
     TITLE_TEXT = ""
     HINT = ""
     BUTTON = "Save"
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", priority=True, tooltip="Do it")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save", tooltip="Do it")]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()

@@ -278,7 +278,7 @@ class MergeDialog(Dialog):
     """Choose the duplicate to fold into this record, see where the two differ and what happens to their costs,
     and give the reason. Dismisses with (other person id, reason) or None."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Merge", id="save", priority=True, tooltip="Merge with this reason")]
+    BINDINGS = [Binding("ctrl+s", "save", "Merge", id="save", tooltip="Merge with this reason")]
 
     def __init__(self, keep: Person, twins: list[Person]) -> None:
         super().__init__()

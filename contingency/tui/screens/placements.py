@@ -172,7 +172,7 @@ class PlacementsScreen(AppScreen):
 class MoveDecisionDialog(Dialog):
     """The officer's choice of a vacancy, recorded as a decision entry with the options considered."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Decide", id="save", priority=True, tooltip="Record the move decision")]
+    BINDINGS = [Binding("ctrl+s", "save", "Decide", id="save", tooltip="Record the move decision")]
     FIELDS = {"reason": "f-reason", "split_reason": "f-split"}
 
     def __init__(self, person_id: int, vacancy_id: int) -> None:
