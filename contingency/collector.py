@@ -9,7 +9,8 @@ nothing. Memory is still freed as ever by reference counting; only cycles wait u
   collector while it reads its arguments and imports the command; a command resumes it before it does its
   work, and the TUI once its first screen is up (gc.freeze then moves what is alive into a generation that
   later collections skip, as it lives as long as the app).
-- **Bulk work** (`paused`): reading and planning a whole roster for letters, importing a list of people.
+- **Bulk work** (`paused`): reading and planning a whole roster for letters, importing a list of people, and
+  the letters a command writes before it ends (`keep`).
 """
 
 from __future__ import annotations
@@ -41,12 +42,15 @@ def resume() -> None:
 
 
 @contextmanager
-def paused() -> Iterator[None]:
+def paused(*, keep: bool = False) -> Iterator[None]:
     """Paused inside, unless something within resumes it first (the TUI's first screen); nested, only the
-    outermost gives collection back."""
+    outermost gives collection back. With `keep`, what is alive at the end is kept until the program ends
+    (a command's last work): frozen out of later collections rather than walked when collection resumes."""
     mine = pause()
     try:
         yield
     finally:
+        if keep:
+            gc.freeze()
         if mine:
             resume()

@@ -30,6 +30,15 @@ def test_paused_stops_collecting_and_gives_it_back():
     assert gc.isenabled()
 
 
+def test_keep_freezes_what_the_work_made_and_collects_again():
+    before = gc.get_freeze_count()
+    with collector.paused(keep=True):
+        assert not gc.isenabled()
+        made = [[] for _ in range(100)]  # tracked by the collector, as a run's leftovers are
+    assert gc.isenabled() and gc.get_freeze_count() >= before + len(made)
+    gc.unfreeze()
+
+
 def test_a_collector_the_caller_turned_off_stays_off():
     gc.disable()
     with collector.paused():

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from contingency import collector
 from contingency.commands.base import EXIT_OK, Commands, emit, record_id, store_for
 from contingency.notification import DocumentFormat, Notification, NotificationKind
 from contingency.rules import notifications as rules
@@ -141,18 +142,12 @@ def cmd_letters(args: argparse.Namespace) -> int:
     # would walk the roster's tens of thousands of objects again and again while the letters are drawn (a fifth
     # of the time at 50,000 people), to find next to no garbage; reference counting still frees what is done
     # with. A print run of letters to every person keeps it: that many letters' leftovers would add up.
+    # What the run left behind is kept until the command ends: set aside rather than scanned (a third of a
+    # second at 50,000 people when the collector first looks again).
     bounded = args.bodies_only or bool(args.recipient)
-    if bounded:
-        gc.disable()
-    try:
+    with collector.paused(keep=True) if bounded else nullcontext():
         files = generate(store, args.incident, args.out, formats=_formats(args.format), recipients=args.recipient,
                          include_people=not args.bodies_only)
-    finally:
-        if bounded:
-            # What the run left behind is kept until the command ends: set aside rather than scanned (a
-            # third of a second at 50,000 people when the collector first looks again).
-            gc.freeze()
-            gc.enable()
     data = [{"reference": f.notification.reference, "recipient": f.notification.recipient_name,
              "format": f.format.value, "path": str(f.path), "sha256": f.sha256, "warning": f.warning} for f in files]
     emit(args, data, "\n".join(str(f.path) for f in files) if files else "no letters to write")
