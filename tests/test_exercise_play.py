@@ -211,6 +211,31 @@ def test_a_second_terminal_on_the_store_sees_the_same_clock_and_delivers_nothing
     assert [d["id"] for d in ex.status(player)["delivered"]] == ["I1", "I2"]
 
 
+def test_a_terminal_looking_during_a_jump_cannot_deliver_what_the_jump_passed_over_on_time(played, tmp_path,
+                                                                                           monkeypatch):
+    """The facilitator's jump and a player's look at the clock at the same moment: the player's terminal sees
+    the clock either before the jump (nothing due) or after it with what it passed over already delivered
+    "while you were away", never the new time with I4 still to deliver on time."""
+    started, wall = played
+    player = open_store(tmp_path / "short.db", officer="Player", clock=wall)
+    wall.run(130)  # T+2:10
+    ex.catch_up(started.store)
+    save = started.store.exercise_clock.save
+    seen = []
+
+    def save_then_player_looks(state, **kwargs):
+        save(state, **kwargs)
+        seen.append((ex.status(player)["clock"], ex.catch_up(player)))
+
+    monkeypatch.setattr(started.store.exercise_clock, "save", save_then_player_looks)
+    arrived = ex.jump(started.store, timedelta(minutes=30))
+    assert seen == [("T+2:10", [])], "the player still sees the time before the jump until it is whole"
+    assert [(d.inject_id, d.how) for d in arrived] == [("I4", "while-away")]
+    assert {d.inject_id: d.how for d in player.exercises.deliveries()}["I4"] == "while-away"
+    arrival = started.store.log.for_entity("exercise-inject", "I4")
+    assert [e.at for e in arrival] == [datetime(2027, 3, 6, 1, 20, tzinfo=UTC)], "logged at T+2:40, its arrival"
+
+
 def test_the_stop_codeword_ends_play_at_once(played):
     started, wall = played
     with pytest.raises(BadInput, match="NO DUFF"):

@@ -288,14 +288,15 @@ def deliver(store: Store, inject_id: str) -> Delivery:
         known = ", ".join(i.id for i in play.scenario.injects_in_order())
         raise BadInput(f"there is no inject {inject_id!r} in this scenario; its injects are {known}")
     catch_up(store)
-    earlier = next((d for d in store.exercises.deliveries() if d.inject_id == inject_id), None)
-    if earlier is not None:
-        raise BadInput(f"inject {inject_id} has already been delivered" if earlier.delivered else
-                       f"inject {inject_id} was not needed at its time ({inject.condition.missing} had been met), "
-                       "so it stays undelivered")
-    made = Delivery(inject.id, format_t(inject.at.offset), play.now, _wall(store), "by-hand",
-                    _attachment(play, inject))
-    return store.exercises.record_deliveries([made])[0]
+    with store.write():  # the check and the delivery as one, so another terminal cannot deliver it in between
+        earlier = next((d for d in store.exercises.deliveries() if d.inject_id == inject_id), None)
+        if earlier is not None:
+            raise BadInput(f"inject {inject_id} has already been delivered" if earlier.delivered else
+                           f"inject {inject_id} was not needed at its time ({inject.condition.missing} had been "
+                           "met), so it stays undelivered")
+        made = Delivery(inject.id, format_t(inject.at.offset), play.now, _wall(store), "by-hand",
+                        _attachment(play, inject))
+        return store.exercises.record_deliveries([made])[0]
 
 
 # --- the clock ------------------------------------------------------------------------------------------------
@@ -312,14 +313,20 @@ def resume(store: Store) -> ExerciseClockState:
 def jump(store: Store, by: timedelta) -> list[Delivery]:
     """Forward by `by` (while running or paused); injects passed over are delivered now, together."""
     catch_up(store)
-    play = in_play(store)
-    _refuse_if_over(play)
-    by = min(by, play.endex_at - play.now) if play.now < play.endex_at else by
-    if by <= timedelta(0):
-        raise BadInput("the clock is at ENDEX: there is nothing left to jump over; end the exercise with 'endex'")
-    _move(store, lambda s, wall: ec.jump(s, wall, by), "jump", f"jumped forward {format_t(by)[2:]}")
-    after = in_play(store)
-    return _due(store, after, how="while-away", stamp=after.now)
+    # The move and the injects it passed over are one transaction: a terminal looking at the clock between
+    # them would see the new time and deliver those injects "on time".
+    with store.write() as tx:
+        play = in_play(store)
+        _refuse_if_over(play)
+        by = min(by, play.endex_at - play.now) if play.now < play.endex_at else by
+        if by <= timedelta(0):
+            raise BadInput("the clock is at ENDEX: there is nothing left to jump over; end the exercise with "
+                           "'endex'")
+        moved = _move(store, lambda s, wall: ec.jump(s, wall, by), "jump", f"jumped forward {format_t(by)[2:]}")
+        # The store's clock rereads its row only after a commit, so the new time is worked out here.
+        after = InPlay(play.run, play.scenario, moved, ec.exercise_now(moved, _wall(store)))
+        tx.at = to_utc_iso(after.now)  # what arrives is logged at the time it arrived, after the jump
+        return _due(store, after, how="while-away", stamp=after.now)
 
 
 def stop(store: Store, codeword: str) -> ExerciseClockState:
