@@ -145,7 +145,9 @@ async def test_facilitator_and_player_on_one_store(played, tmp_path):
         arrived = {d["id"]: d for d in ex.status(started.store)["delivered"]}
         assert (arrived["I2"]["how"], arrived["I2"]["delivered_at"]) == ("while-away", "T+2:40")
         await until(ppilot, lambda: any("I4" in t for t in toasts(player)))
-        assert any("I2" in t and "(while you were away)" in t for t in toasts(player))
+        jumped = [t for t in toasts(player) if "while you were away" in t]
+        assert jumped == ["EXERCISE: 3 injects while you were away: The clock jumped to T+2:40: I2 email, "
+                          "I3 phone, I4 phone. f2 opens the inbox."], "one toast for the injects a jump brought"
         await until(ppilot, lambda: "T+2:40 PAUSED · 4 new injects" in banner(player))
 
         await ppilot.press("f2")

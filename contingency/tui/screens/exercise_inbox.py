@@ -176,9 +176,11 @@ class ExerciseWatch:
         if self._toasted is None:
             self._first_toasts(seen)
         else:
-            for card in seen.cards:
-                if card.inject_id not in self._toasted:
-                    self._toast(card)
+            for group in _groups([c for c in seen.cards if c.inject_id not in self._toasted]):
+                if len(group) > 1:
+                    self._toast_together(group)
+                else:
+                    self._toast(group[0])
         self._toasted = {c.inject_id for c in seen.cards}
         if before is None or before.in_play != seen.in_play:
             self.app.refresh_bindings()
@@ -197,6 +199,12 @@ class ExerciseWatch:
         away = " (while you were away)" if card.how == "while-away" else ""
         self.app.notify(f"From {card.sender}: {first_words(card.text)}{away}",
                         title=f"EXERCISE inject {card.inject_id} · {card.channel}", timeout=12, markup=False)
+
+    def _toast_together(self, group: list[Card]) -> None:
+        # One toast for a jump's arrivals: a toast each would cover the screen at 80x24.
+        which = ", ".join(f"{c.inject_id} {c.channel}" for c in group)
+        self.app.notify(f"The clock jumped to {group[0].delivered}: {which}. {INBOX_KEY} opens the inbox.",
+                        title=f"EXERCISE: {len(group)} injects while you were away", timeout=12, markup=False)
 
     def _tell_screens(self) -> None:
         from contingency.tui.widgets.banner import StoreBanner
