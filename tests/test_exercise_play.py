@@ -236,6 +236,25 @@ def test_a_terminal_looking_during_a_jump_cannot_deliver_what_the_jump_passed_ov
     assert [e.at for e in arrival] == [datetime(2027, 3, 6, 1, 20, tzinfo=UTC)], "logged at T+2:40, its arrival"
 
 
+def test_two_terminals_reaching_endex_at_once_end_play_once(played, tmp_path, monkeypatch):
+    started, wall = played
+    player = open_store(tmp_path / "short.db", officer="Player", clock=wall)
+    wall.run(250)  # past ENDEX (T+4:00)
+    due = ex._due
+
+    def facilitator_ends_first(store, play, **kwargs):
+        if store is player:  # the player has read the clock running; the facilitator's look ends play
+            ex.catch_up(started.store)
+            wall.run(2)
+        return due(store, play, **kwargs)
+
+    monkeypatch.setattr(ex, "_due", facilitator_ends_first)
+    ex.catch_up(player)
+    ends = [e for e in started.store.log.for_entity("exercise-clock", 1) if e.action == "endex"]
+    assert len(ends) == 1, "play ends once, by whichever terminal looked first"
+    assert ex.status(player)["clock"] == "T+4:00"
+
+
 def test_the_stop_codeword_ends_play_at_once(played):
     started, wall = played
     with pytest.raises(BadInput, match="NO DUFF"):

@@ -347,10 +347,17 @@ def endex(store: Store) -> ExerciseClockState:
 
 
 def _end_at_endex(store: Store, play: InPlay) -> None:
-    # Frozen at ENDEX exactly, not wherever the clock had run to by the time someone looked.
-    ended = ExerciseClockState(startex=play.clock.startex, wall_anchor=_wall(store), exercise_anchor=play.endex_at,
-                               scale=play.clock.scale, run=ClockRun.ENDED)
-    store.exercise_clock.save(ended, action="endex", reason="ENDEX: the scenario's time is up")
+    with store.write():
+        # Read again inside the write: another terminal may have ended play, or paused it short of ENDEX,
+        # since this one looked.
+        state = store.exercise_clock.get()
+        if (state is None or state.run in (ClockRun.STOPPED, ClockRun.ENDED)
+                or ec.exercise_now(state, _wall(store)) < play.endex_at):
+            return
+        # Frozen at ENDEX exactly, not wherever the clock had run to by the time someone looked.
+        ended = ExerciseClockState(startex=state.startex, wall_anchor=_wall(store), exercise_anchor=play.endex_at,
+                                   scale=state.scale, run=ClockRun.ENDED)
+        store.exercise_clock.save(ended, action="endex", reason="ENDEX: the scenario's time is up")
 
 
 def _move(store: Store, how, action: str, reason: str) -> ExerciseClockState:
