@@ -213,6 +213,26 @@ async def test_an_nhs_number_written_with_dashes_or_spaces_finds_the_person(stor
         assert "1-1 of 1" in str(app.screen.query_one("#roster-status", Static).content)
 
 
+async def test_escape_leaves_the_search_box_for_the_results_and_a_second_goes_back(tmp_path):
+    """escape leaves an input (design/product.md): it must not throw the officer off the incident mid-search."""
+    from contingency.tui.screens.incident import IncidentScreen
+    from tests.tui_support import OPEN_CARE_HOME, demo_store
+
+    app = ContingencyApp(demo_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*OPEN_CARE_HOME)
+        await pilot.pause()
+        await pilot.press("slash", *"an", "escape")
+        await pilot.pause()
+        table = app.screen.query_one("#roster-table", DataTable)
+        assert isinstance(app.screen, IncidentScreen) and app.screen.focused is table
+        assert app.screen.query_one("#roster-search-input", Input).value == "an", "the search is kept"
+        assert "of 49" not in str(app.screen.query_one("#roster-status", Static).content), "and still applied"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, IncidentScreen), "from the results, escape goes back as everywhere"
+
+
 async def test_counts_of_one_are_singular(store, make_incident):
     assert (plural(1, "person", "people"), plural(2, "person", "people")) == ("1 person", "2 people")
     assert plural(1, "body", "bodies") == "1 body"

@@ -69,7 +69,7 @@ class RosterView(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="roster-filters"):
             yield SearchInput(placeholder="/ name, NHS no, ref, dd/mm/yyyy", id="roster-search-input", compact=True,
-                              on_change=self._typed)
+                              on_change=self._typed, on_leave=self.focus_table)
             yield FilterChoice(BASIS_OPTIONS, prompt="basis", id="filter-basis")
             yield FilterChoice(RAG_OPTIONS, prompt="RAG", id="filter-rag")
             yield FilterChoice(STATUS_OPTIONS, prompt="status", id="filter-status")
