@@ -14,7 +14,7 @@ from typing import Any
 from contingency.clock import Clock
 from contingency.engine.runs import Answer
 from contingency.models import StoreKind
-from contingency.rules.columns import CANONICAL
+from contingency.rules.columns import CANONICAL, IMPORT_FIELDS
 from contingency.rules.identifiers import nhs_check_digit
 from contingency.rules.times import LONDON
 from contingency.rules.words import plural
@@ -131,7 +131,9 @@ def generate_people(count: int, *, seed: int, service: str, today: date) -> Tabl
     """Rows as a provider might send them, under the template's canonical headers."""
     rng = random.Random(seed)
     used: set[str] = set()
-    headers = list(CANONICAL.values())
+    # A home-care list carries its visit times, which the welfare call-round reads (outside the template).
+    fields = [*CANONICAL, "visit_times"] if service == "home-care" else list(CANONICAL)
+    headers = [IMPORT_FIELDS[field] for field in fields]
     rows: list[tuple[int, list[Any]]] = []
     for index in range(count):
         profile = _profile(rng, index, count)
@@ -173,11 +175,11 @@ def generate_people(count: int, *, seed: int, service: str, today: date) -> Tabl
             # Home care: the visit schedule, written as providers write it (contingency.rules.callround).
             "visit_times": DEMO_VISIT_TIMES[visits // 7][index % 3] if visits else "",
         }
-        rows.append((index + 2, [values.get(field, "") for field in CANONICAL]))
+        rows.append((index + 2, [values.get(field, "") for field in fields]))
     if count >= 40:  # one suspected duplicate pair: same name and birth date, different NHS numbers
         twin = list(rows[12][1])
-        twin[list(CANONICAL).index("nhs_number")] = nhs_test_number(rng, used)
-        twin[list(CANONICAL).index("provider_ref")] = "MB-DUP"
+        twin[fields.index("nhs_number")] = nhs_test_number(rng, used)
+        twin[fields.index("provider_ref")] = "MB-DUP"
         rows.append((len(rows) + 2, twin))
     return Table(headers=headers, rows=rows, blank_rows=0, encoding="utf-8")
 
