@@ -72,6 +72,19 @@ def test_the_packs_numbers_are_the_stores(tmp_path):
         assert f"## {heading}" in markdown
 
 
+def test_the_call_round_line_appears_only_where_visit_times_are_known(tmp_path):
+    """Uncovered visits are counted from people's visit times: the care home's pack (no visits) must not say
+    "0 visits with no cover"; the home-care agency's gives the call-round's own count."""
+    from contingency.services.callround import call_round
+
+    store = demo_store(tmp_path)
+    care_home = handover.generate(store, 1, tmp_path / "home", note="").paths[0].read_text(encoding="utf-8")
+    assert "Welfare call-round" not in care_home
+    home_care = handover.generate(store, 2, tmp_path / "care", note="").paths[0].read_text(encoding="utf-8")
+    gaps = len(call_round(store, 2, now=DEMO_NOW).uncovered)
+    assert gaps and f"Welfare call-round: {gaps} time-critical visits in the next 12 hours" in home_care
+
+
 def test_page_one_is_the_summary_and_every_page_carries_the_log_anchor(tmp_path):
     store = demo_store(tmp_path)
     anchor = f"log {store.log_head()}"

@@ -126,15 +126,13 @@ def gather(store: Store, incident_id: int, *, note: str = "", now: datetime | No
             if item.state is ItemState.DONE and item.recorded and item.recorded.evidence.get("answer") == "yes":
                 confirmed.add(item.person_id)
     round_view = _call_round(store, incident_id, now)
-    next_visit: dict[int, datetime] = {}
-    on_round: set[int] | None = None
-    uncovered: list[tuple[str, datetime]] = []
-    uncovered_ids: set[int] = set()
-    if round_view is not None:
-        on_round = {row.person_id for row in round_view.rows}
-        next_visit = {row.person_id: row.next_missed for row in round_view.rows if row.next_missed}
-        uncovered = [(row.name, moment) for row, moment in round_view.uncovered]
-        uncovered_ids = {row.person_id for row, _ in round_view.uncovered}
+    on_round = {row.person_id for row in round_view.rows}
+    next_visit = {row.person_id: row.next_missed for row in round_view.rows if row.next_missed}
+    uncovered = [(row.name, moment) for row, moment in round_view.uncovered]
+    uncovered_ids = {row.person_id for row, _ in round_view.uncovered}
+    # Uncovered visits can only be counted for people whose visit times are known (home care); elsewhere
+    # "0 visits with no cover" would read as reassurance the store cannot give.
+    visits_known = any(row.visits and row.visits.minutes for row in round_view.rows)
     safety = {}
     for person in people:
         status = person.facts.status
@@ -142,10 +140,8 @@ def gather(store: Store, incident_id: int, *, note: str = "", now: datetime | No
             safety[person.id] = "deceased"
         elif person.id in confirmed:
             safety[person.id] = "confirmed"
-        elif on_round is not None:
-            safety[person.id] = "unconfirmed" if person.id in on_round else "confirmed"
         else:
-            safety[person.id] = "unconfirmed" if status is PersonStatus.WITH_PROVIDER else "confirmed"
+            safety[person.id] = "unconfirmed" if person.id in on_round else "confirmed"
 
     # --- people at risk now -----------------------------------------------------------------------------
     person_due: dict[int, datetime] = {}
@@ -366,7 +362,7 @@ def gather(store: Store, incident_id: int, *, note: str = "", now: datetime | No
             "unconfirmed_others": sum(1 for p in people if safety[p.id] == "unconfirmed"
                                       and p.id not in {q.id for q, _ in at_risk}),
         },
-        "callround": round_view is not None,
+        "callround": visits_known,
         "uncovered": [{"name": name, "at": _when(moment, now)} for name, moment in uncovered],
         "due": {"rows": due_rows, "overdue": sum(1 for r in due_rows if r["overdue"]), "blocked": blocked_rows,
                 "hours": DUE_HOURS, "playbook": view.playbook.title if view.playbook else "",
