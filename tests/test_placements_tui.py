@@ -14,6 +14,13 @@ from contingency.tui.screens.placements import (
 from tests.tui_support import OPEN_CARE_HOME, SIZE, demo_store
 
 
+def keys_line(app) -> str:
+    """The footer's line as the officer reads it."""
+    from contingency.tui.widgets.keys_footer import KeysFooter
+
+    return app.screen.query_one(KeysFooter).render_line(0).text
+
+
 async def test_match_decide_and_tick_at_80x24(tmp_path):
     store = demo_store(tmp_path)
     incident_id = next(i.id for i in store.incidents.list() if i.facts.service_kind.value == "care-home")
@@ -65,7 +72,13 @@ async def test_n_records_an_offer_that_lists_at_once(tmp_path):
         app.push_screen(PlacementsScreen(incident_id))
         await pilot.pause()
         before = str(app.screen.query_one("#offers-title").render())
-        app.screen.query_one("#vacancy-table").focus()  # the person field has focus first: n would be typed there
+        # The person field has the focus first, so n would be typed there and the footer hides the screen's
+        # letter keys: escape leaves the field, keeping what was typed, and the keys are back.
+        await pilot.press(*"Ma", "escape")
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#vacancy-table")
+        assert app.screen.query_one("#person-id", Input).value == "Ma"
+        assert "n Add offer" in keys_line(app) and "c Checklist" in keys_line(app)
         await pilot.press("n")
         await pilot.pause()
         dialog = app.screen

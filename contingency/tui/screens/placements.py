@@ -19,6 +19,7 @@ from contingency.tui.plain import plain
 from contingency.tui.base import AppScreen, Dialog
 from contingency.tui.dialogs.decisions import ChoiceWithReason
 from contingency.tui.widgets.fields import Field
+from contingency.tui.widgets.leaving_input import LeavingInput
 
 
 class PlacementsScreen(AppScreen):
@@ -53,7 +54,8 @@ class PlacementsScreen(AppScreen):
         yield from self.compose_chrome()
         yield Static("", id="offers-title", classes="screen-title", markup=False)
         yield DataTable(id="vacancy-table", cursor_type="row", zebra_stripes=True)
-        yield Field("Person (enter)", Input(id="person-id", placeholder="name, NHS number, ref or id"))
+        yield Field("Person (enter)", LeavingInput(id="person-id", placeholder="name, NHS number, ref or id",
+                                                   on_leave=self._leave_person))
         yield Literal("", id="match-title")
         yield DataTable(id="match-table", cursor_type="row", zebra_stripes=True)
         yield from self.compose_footer()
@@ -96,7 +98,7 @@ class PlacementsScreen(AppScreen):
         title = self.query_one("#match-title", Literal)
         if self.person_id is None:
             title.update(self.person_hint or "Type a person's name, NHS number, reference or id above to see the "
-                         "offers that suit them.")
+                         "offers that suit them; escape when done typing, for the keys (n adds an offer).")
             return
         try:
             found = match(self.store, self.person_id, now=self.capp.clock())
@@ -124,6 +126,10 @@ class PlacementsScreen(AppScreen):
     @on(DataTable.RowSelected, "#match-table")
     def match_selected(self) -> None:
         self.action_decide()
+
+    def _leave_person(self) -> None:
+        tables = [self.query_one("#match-table", DataTable)] if self.match_ids else []
+        (tables or [self.query_one("#vacancy-table", DataTable)])[0].focus()
 
     def action_person(self) -> None:
         self.query_one("#person-id", Input).focus()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import Reactive
-from textual.widgets import Input
+
+from contingency.tui.widgets.leaving_input import LeavingInput
 
 
-class SearchInput(Input):
+class SearchInput(LeavingInput):
     """Textual's Input records the width of its text as a "virtual size" that asks for a layout of the whole
     screen on every keystroke, so it can scroll sideways. A search box of fixed width scrolls its own text and
     needs no such layout; on the incident screen that layout was a third of the time from key to repainted
@@ -21,26 +21,14 @@ class SearchInput(Input):
     a frame, so results shown from the message reach the screen a frame later: 17 ms or more a keystroke.
     Called here, the character and the results it finds are painted together.
 
-    escape leaves the box for `on_leave` (the results, say), keeping what was typed: escape leaves an input
-    (design/product.md), so an officer who presses it to stop typing is not taken off the screen."""
-
-    BINDINGS = [Binding("escape", "leave", "Leave the search", show=False,
-                        tooltip="Back to the results; the search is kept")]
+    escape leaves the box for `on_leave`, keeping the search (LeavingInput)."""
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
-    def __init__(self, *args, on_change: Callable[[str], None] | None = None,
-                 on_leave: Callable[[], None] | None = None, **kwargs) -> None:
+    def __init__(self, *args, on_change: Callable[[str], None] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._on_change = on_change
-        self._on_leave = on_leave
         self._seen = self.value
-
-    def action_leave(self) -> None:
-        if self._on_leave is not None:
-            self._on_leave()
-        else:
-            self.screen.set_focus(None)
 
     def _watch_value(self, value: str) -> None:
         super()._watch_value(value)
