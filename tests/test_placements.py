@@ -121,6 +121,12 @@ def test_an_offer_expires_visibly_on_the_pinned_clock(store):
     assert offer_words(whole_day, NOW) == "held until 24/11/2026 23:59"
     with pytest.raises(BadInput, match="rate"):
         add_vacancy(store, {"provider": "X", "rate": "£1,2,3"})
+    with pytest.raises(BadInput, match=r"^type: 'teleport' is not one of: residential"):
+        add_vacancy(store, {"provider": "X", "type": "teleport"})
+    with pytest.raises(BadInput, match=r"^type: an offer is either beds"):
+        add_vacancy(store, {"provider": "X", "type": "nursing, home care"})
+    with pytest.raises(BadInput, match=r"^gender: gender restriction 'monks' is not one of"):
+        add_vacancy(store, {"provider": "X", "gender": "monks"})
 
 
 @pytest.fixture
@@ -153,6 +159,31 @@ def test_a_couple_sharing_a_room_is_never_split_without_a_reason(store, home):
     assert "apart from their partner" in split.decision
     assert "Why the couple is split: Bert asked" in split.rationale
     assert any(o.startswith(f"vacancy {double.id}") for o in split.options), "the options considered are kept"
+    assert store.verify_log().ok
+
+
+def test_a_partner_recorded_in_error_is_undone_or_replaced_on_both_records(store, home):
+    from contingency.services.placements import repo
+
+    incident, ids = home
+    ada, bert, cyril = ids["Ada"], ids["Bert"], ids["Cyril"]
+    set_placement_facts(store, ada, partner_id=bert, shares_room=True)
+    assert repo(store).partner_of(bert) == ada and repo(store).profile(bert)["shares_room"]
+
+    set_placement_facts(store, ada, partner_id=cyril)  # Ada's partner is Cyril, not Bert
+    assert repo(store).partner_of(ada) == cyril and repo(store).partner_of(cyril) == ada
+    assert repo(store).partner_of(bert) is None and not repo(store).profile(bert)["shares_room"]
+
+    set_placement_facts(store, bert, partner_id=cyril)  # and then Cyril's is Bert: Ada is left with nobody
+    assert repo(store).partner_of(ada) is None and repo(store).partner_of(cyril) == bert
+
+    set_placement_facts(store, cyril, no_partner=True)
+    assert repo(store).partner_of(cyril) is None and repo(store).partner_of(bert) is None
+    assert match(store, bert).seeker.partner_name == ""
+    with pytest.raises(BadInput, match="not both"):
+        set_placement_facts(store, ada, partner_id=bert, no_partner=True)
+    with pytest.raises(BadInput, match="only a couple shares a room"):
+        set_placement_facts(store, ada, no_partner=True, shares_room=True)
     assert store.verify_log().ok
 
 
@@ -237,6 +268,13 @@ def test_the_command_line_on_real_files(demo_cli, demo_db, tmp_path):
                               "--note", "MAR chart went with the escort", "--json"))
     assert next(i for i in ticked["items"] if i["item"] == "medicines")["state"] == "done"
     refused(demo_cli(*db, "move", "tick", str(person["id"]), "no-such-item", "--na", "--note", "x"))
+    other = next(p for p in people if p["id"] != person["id"])
+    facts = as_json(demo_cli(*db, "move", "facts", str(person["id"]), "--partner", str(other["id"]),
+                             "--shares-room", "yes", "--json"))
+    assert (facts["partner_person_id"], facts["shares_room"]) == (other["id"], True)
+    refused(demo_cli(*db, "move", "facts", str(person["id"]), "--partner", str(other["id"]), "--no-partner"))
+    undone = as_json(demo_cli(*db, "move", "facts", str(other["id"]), "--no-partner", "--json"))
+    assert (undone["partner_person_id"], undone["shares_room"]) == (None, False)
     ok(demo_cli(*db, "log", "verify"))
 
 
@@ -253,3 +291,17 @@ def test_the_placements_screen_finds_a_person_as_the_roster_does(tmp_path):
     assert none is None and "Nobody on this incident matches" in why
     many, why = find_person(store, incident_id, person.facts.last_name[:2])
     assert many is None and "people match" in why and "Type more, or the id" in why
+
+
+def test_an_offers_import_stopped_imports_nothing(store, tmp_path):
+    from contingency.services.placements import import_vacancies, offers
+    from contingency.services.progress import Cancelled
+
+    listed = tmp_path / "offers.csv"
+    listed.write_text("Home,Beds\nOakfield Lodge,2\nElm Court,1\n", encoding="utf-8")
+    seen = []
+    with pytest.raises(Cancelled, match="no offer was imported"):
+        import_vacancies(store, listed, progress=lambda done, total: seen.append((done, total)),
+                         cancelled=lambda: len(seen) == 1)
+    assert seen == [(0, 2)] and offers(store) == []
+    assert len(import_vacancies(store, listed).imported) == 2

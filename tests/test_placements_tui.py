@@ -98,3 +98,88 @@ async def test_n_records_an_offer_that_lists_at_once(tmp_path):
 
     assert [o.vacancy.weekly_rate_pence for o in offers(store, incident_id)
             if o.vacancy.provider == "Beech House (EXERCISE)"] == [101_000]
+
+
+async def test_f_records_what_matching_needs_and_a_partner_can_be_undone(tmp_path):
+    from textual.widgets import Input, Select, Static
+
+    from contingency.services.placements import repo
+    from contingency.tui.dialogs.money import ActionDialog
+
+    store = demo_store(tmp_path)
+    incident_id = next(i.id for i in store.incidents.list() if i.facts.service_kind.value == "care-home")
+    ada, bert = sorted((p for p in store.people.all(incident_id) if p.merged_into is None), key=lambda p: p.id)[:2]
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(PlacementsScreen(incident_id, ada.id))
+        await pilot.pause()
+        assert "f Facts" in keys_line(app)
+        await pilot.press("f")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog) and ada.facts.display_name in str(dialog.title_text)
+        dialog.query_one("#partner", Input).value = "nobody by this name"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "Partner: Nobody on this incident matches" in str(dialog.query_one("#dialog-error", Static).content)
+        dialog.query_one("#partner", Input).value = str(bert.id)
+        dialog.query_one("#shares_room", Select).value = "yes"
+        dialog.query_one("#sex", Select).value = "female"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PlacementsScreen)
+        assert repo(store).partner_of(ada.id) == bert.id and repo(store).partner_of(bert.id) == ada.id
+        assert repo(store).profile(bert.id)["shares_room"] and repo(store).profile(ada.id)["sex"] == "female"
+
+        await pilot.press("f")  # as recorded; a blank partner undoes the pair on both records
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.query_one("#partner", Input).value == str(bert.id)
+        assert dialog.query_one("#shares_room", Select).value == "yes"
+        dialog.query_one("#partner", Input).value = ""
+        dialog.query_one("#shares_room", Select).value = "no"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PlacementsScreen)
+    assert repo(store).partner_of(ada.id) is None and repo(store).partner_of(bert.id) is None
+    assert store.verify_log().ok
+
+
+async def test_i_imports_a_list_of_offers_and_lists_the_rows_it_could_not_read(tmp_path):
+    from textual.widgets import Input, Static
+
+    from contingency.tui.dialogs.offers_import import OffersImportDialog
+    from contingency.tui.widgets.fields import Field
+
+    offers_csv = tmp_path / "brokerage offers.csv"
+    offers_csv.write_text("Home,Postcode,Type,Beds,Weekly rate,Held until\n"
+                          "Beech House (EXERCISE),LS6 2AB,nursing,2,\"1,050.00\",31/12/2026\n"
+                          "Ash Grove (EXERCISE),LS7 1AB,teleport,1,850,31/12/2026\n", encoding="utf-8")
+    store = demo_store(tmp_path)
+    incident_id = next(i.id for i in store.incidents.list() if i.facts.service_kind.value == "care-home")
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(PlacementsScreen(incident_id))
+        await pilot.pause()
+        await pilot.press("escape")  # done typing: the screen's keys
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, OffersImportDialog)
+        dialog.query_one("#path", Input).value = str(tmp_path / "missing.csv")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "missing.csv" in str(dialog.query_one("#f-path", Field).query_one(".field--message", Static).content)
+        dialog.query_one("#path", Input).value = str(offers_csv)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        result = str(dialog.query_one("#work-result", Static).content)
+        assert "1 offer(s) imported, 1 rejected" in result and "row 3: type: 'teleport' is not one of" in result
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PlacementsScreen)
+        table = app.screen.query_one("#vacancy-table")
+        assert "Beech House (EXERCISE)" in [str(table.get_row_at(row)[1]) for row in range(table.row_count)]

@@ -59,7 +59,10 @@ def register(cmds: Commands) -> None:
                      cmd_move_facts)
     facts.add_argument("person", type=record_id)
     facts.add_argument("--sex", help="female or male")
-    facts.add_argument("--partner", type=record_id, help="the partner's person id (recorded on both)")
+    partner = facts.add_mutually_exclusive_group()
+    partner.add_argument("--partner", type=record_id, help="the partner's person id (recorded on both)")
+    partner.add_argument("--no-partner", action="store_true",
+                         help="no partner: undo one recorded in error (neither record names the other any more)")
     facts.add_argument("--shares-room", choices=["yes", "no"], help="the couple share a room")
     facts.add_argument("--friends", help="person ids of friends from the same home, with commas")
     facts.add_argument("--family-postcode")
@@ -184,6 +187,7 @@ def cmd_move_facts(args: argparse.Namespace) -> int:
         except ValueError:
             raise BadInput("--friends: give person ids separated by commas, e.g. 12,15") from None
     profile = set_placement_facts(store, args.person, sex=args.sex, partner_id=args.partner,
+                                  no_partner=args.no_partner,
                                   shares_room=None if args.shares_room is None else args.shares_room == "yes",
                                   friends=friends, family_postcode=args.family_postcode)
     emit(args, profile, f"person {args.person}: " + ", ".join(f"{k} {v}" for k, v in profile.items()

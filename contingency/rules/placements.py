@@ -71,7 +71,7 @@ def parse_care_types(text: str) -> frozenset[CareType]:
         else:
             found.add(kind)
     if unknown:
-        raise ValueError(f"type {', '.join(repr(w) for w in unknown)} is not one of: residential, nursing, "
+        raise ValueError(f"{', '.join(repr(w) for w in unknown)} is not one of: residential, nursing, "
                          "dementia, bariatric, home-care")
     if CareType.HOME_CARE in found and found & BED_TYPES:
         raise ValueError("an offer is either beds (residential, nursing, dementia, bariatric) or home-care hours, "

@@ -48,6 +48,7 @@ from contingency.rules.placements import (
 from contingency.rules.safe_text import printable
 from contingency.rules.times import LONDON, BadDate, format_local, parse_local_datetime
 from contingency.services.errors import BadInput
+from contingency.services.progress import CancelCheck, Progress
 from contingency.store import Store
 from contingency.store.placements import PlacementRepo
 
@@ -92,9 +93,12 @@ def build_vacancy(store: Store, values: dict[str, Any], *, source: str, incident
         raise BadInput("provider: say who is offering the place or the hours")
     try:
         types = parse_care_types(clean_text(values.get("type")) or "residential")
+    except ValueError as exc:
+        raise BadInput(f"type: {exc}") from None
+    try:
         gender = parse_gender(clean_text(values.get("gender")))
     except ValueError as exc:
-        raise BadInput(f"type: {exc}" if "type" in str(exc) else f"gender: {exc}") from None
+        raise BadInput(f"gender: {exc}") from None
     places_text = clean_text(values.get("places")) or "1"
     if not places_text.isascii() or not places_text.isdigit() or not 0 < int(places_text) <= MAX_PLACES:
         raise BadInput(f"places: {places_text!r} is not a whole number of beds or hours from 1")
@@ -180,10 +184,14 @@ class VacancyImport:
 
 
 def import_vacancies(store: Store, path: Path, *, incident_id: int | None = None, sheet: str | None = None,
-                     header_row: int | None = None) -> VacancyImport:
+                     header_row: int | None = None, progress: Progress | None = None,
+                     cancelled: CancelCheck | None = None) -> VacancyImport:
     """Read an offers list (CSV or XLSX, as the people importer reads them); a row that cannot be read is kept,
-    with its reason, and never stops the rest."""
+    with its reason, and never stops the rest. All or nothing: stopped, nothing is imported."""
+    from contingency.services.progress import tick
     from contingency.services.tabular import CELL_LIMIT, read_table
+
+    step = tick(progress, cancelled, message="stopped before importing: no offer was imported")
 
     table = read_table(path, sheet=sheet, header_row=header_row, score=_score)
     columns = {i: VACANCY_HEADERS[_header_key(h)] for i, h in enumerate(table.headers)
@@ -194,7 +202,8 @@ def import_vacancies(store: Store, path: Path, *, incident_id: int | None = None
     unread = [h for i, h in enumerate(table.headers) if h and i not in columns]
     vacancies: list[tuple[int, Vacancy]] = []
     rejects: list[tuple[int, str, str]] = []
-    for row_number, cells in table.rows:
+    for done, (row_number, cells) in enumerate(table.rows):
+        step(done, len(table.rows))
         raw = json.dumps([("" if c is None else str(c)) for c in cells], ensure_ascii=False, default=str)
         if any(isinstance(c, str) and len(c) > CELL_LIMIT for c in cells):
             rejects.append((row_number, "a cell is over 128 KB: not an offer", raw[:1000]))
@@ -207,6 +216,7 @@ def import_vacancies(store: Store, path: Path, *, incident_id: int | None = None
             continue
         vacancies.append((row_number, vacancy))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    step(len(table.rows), len(table.rows))
     with store.write(f"vacancies imported from {path.name}") as tx:
         ids = [repo(store).add_vacancy(tx, v) for _, v in vacancies]
         import_id = repo(store).record_import(tx, file_name=path.name, sha256=digest, data_rows=len(table.rows),
@@ -253,12 +263,18 @@ def vacancy_json(offer: Offer) -> dict[str, Any]:
 
 
 def set_placement_facts(store: Store, person_id: int, *, sex: str | None = None, partner_id: int | None = None,
-                        shares_room: bool | None = None, friends: list[int] | None = None,
+                        no_partner: bool = False, shares_room: bool | None = None, friends: list[int] | None = None,
                         family_postcode: str | None = None, reason: str | None = None) -> dict[str, Any]:
     """Record what only a placement needs: sex, a partner (and whether they share a room), friends from the same
-    home, the family's postcode. A partner is recorded on both records."""
+    home, the family's postcode. A partner is recorded on both records; a partner recorded in error is undone
+    with `no_partner`, or replaced, and then neither record of the old pair names the other."""
     person = store.people.get(person_id)
     changes: dict[str, Any] = {}
+    if no_partner and partner_id is not None:
+        raise BadInput("partner: give the partner or say there is none, not both")
+    if no_partner:
+        changes["partner_person_id"] = None
+        changes["shares_room"] = False
     if sex is not None:
         value = sex.strip().lower()
         value = {"f": "female", "m": "male", "": None}.get(value, value)
@@ -271,6 +287,8 @@ def set_placement_facts(store: Store, person_id: int, *, sex: str | None = None,
             raise BadInput("partner: give another person on the same incident")
         changes["partner_person_id"] = partner.id
     if shares_room is not None:
+        if shares_room and changes.get("partner_person_id", repo(store).partner_of(person.id)) is None:
+            raise BadInput("shares a room: only a couple shares a room; record the partner first")
         changes["shares_room"] = shares_room
     if friends is not None:
         for friend in friends:
@@ -280,6 +298,13 @@ def set_placement_facts(store: Store, person_id: int, *, sex: str | None = None,
     if family_postcode is not None:
         changes["family_postcode"] = clean_text(family_postcode).upper()
     with store.write(reason or "placement facts recorded") as tx:
+        if "partner_person_id" in changes:
+            new_partner = changes["partner_person_id"]
+            # Whoever either of the new pair was linked to before is no longer anyone's partner here.
+            before = {repo(store).partner_of(person.id), new_partner and repo(store).partner_of(new_partner)}
+            for left in before - {None, person.id, new_partner}:
+                repo(store).set_profile(tx, left, person.incident_id, {"partner_person_id": None,
+                                                                        "shares_room": False})
         repo(store).set_profile(tx, person.id, person.incident_id, changes)
         if "partner_person_id" in changes or "shares_room" in changes:
             partner_id = changes.get("partner_person_id") or repo(store).partner_of(person.id)

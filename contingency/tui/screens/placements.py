@@ -24,10 +24,12 @@ from contingency.tui.widgets.leaving_input import LeavingInput
 
 class PlacementsScreen(AppScreen):
     TITLE = "Placements"
-    HELP = ("Offers of beds and care hours; an offer past its hold time says EXPIRED. Type a person's id (or open "
-            "this from the person) to see the offers that suit them, best first: the partner's home, then the "
-            "nearest, no top-up question, friends. `enter` on a match decides the move (a decision entry with the "
-            "options considered and your reason); `c` opens the person's move checklist.")
+    HELP = ("Offers of beds and care hours; an offer past its hold time says EXPIRED. `n` records one offer, `i` "
+            "imports a list of them. Type a person's name or id (or open this from the person) to see the offers "
+            "that suit them, best first: the partner's home, then the nearest, no top-up question, friends; "
+            "`escape` when done typing. `f` records what matching needs (sex, partner and shared room, friends, "
+            "the family's postcode). `enter` on a match decides the move (a decision entry with the options "
+            "considered and your reason); `c` opens the person's move checklist.")
     DEFAULT_CSS = """
     PlacementsScreen #vacancy-table { height: 7; }
     PlacementsScreen #match-table { height: 1fr; }
@@ -39,8 +41,13 @@ class PlacementsScreen(AppScreen):
         Binding("p", "person", "Person", id="pick-person",
                 tooltip="Type who to match: a name, NHS number, provider reference or id"),
         Binding("n", "add_offer", "Add offer", id="add-offer", tooltip="Record an offer of beds or care hours"),
+        Binding("i", "import_offers", "Import", id="import-offers",
+                tooltip="Import a CSV or XLSX list of offers (a brokerage team's spreadsheet)"),
         Binding("c", "checklist", "Checklist", id="move-checklist", tooltip="The person's move checklist"),
-        Binding("r", "refresh", "Refresh", id="refresh-placements", tooltip="Work the lists out again now"),
+        Binding("f", "facts", "Facts", id="placement-facts",
+                tooltip="What matching needs: sex, partner and shared room, friends, the family's postcode"),
+        # Help lists it; the footer keeps its room for f1 at 80 columns.
+        Binding("r", "refresh", "Refresh", id="refresh-placements", show=False, tooltip="Work the lists out again now"),
     ]
 
     def __init__(self, incident_id: int, person_id: int | None = None) -> None:
@@ -157,6 +164,17 @@ class PlacementsScreen(AppScreen):
                                           hint="Offers expire when their hold runs out; the list says EXPIRED."),
                              lambda _: self.refresh_all())
 
+    def action_facts(self) -> None:
+        if self.person_id is None:
+            self.notify("Pick a person first.", markup=False)
+            return
+        self.app.push_screen(placement_facts_dialog(self.store, self.person_id), lambda _: self.refresh_matches())
+
+    def action_import_offers(self) -> None:
+        from contingency.tui.dialogs.offers_import import OffersImportDialog
+
+        self.app.push_screen(OffersImportDialog(self.incident_id), lambda _: self.refresh_all())
+
     def action_decide(self) -> None:
         table = self.query_one("#match-table", DataTable)
         if self.person_id is None or not self.match_ids:
@@ -173,6 +191,49 @@ class PlacementsScreen(AppScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+SEX_OPTIONS = (("not known", ""), ("female", "female"), ("male", "male"))
+ROOM_OPTIONS = (("no", "no"), ("yes", "yes"))
+
+
+def placement_facts_dialog(store, person_id: int):
+    """The facts only matching needs, as recorded now; people are named as the placements screen finds them."""
+    from contingency.services.placements import repo, set_placement_facts
+    from contingency.tui.dialogs.money import ActionDialog, Ask
+
+    person = store.people.get(person_id)
+    profile = repo(store).profile(person_id)
+    partner = repo(store).partner_of(person_id)
+
+    def one(field: str, text: str) -> int:
+        found, hint = find_person(store, person.incident_id, text)
+        if found is None:
+            raise BadInput(f"{field}: {hint}")
+        return found
+
+    def act(values: dict[str, object]) -> str:
+        partner_text = str(values["partner"])
+        friends_text = str(values["friends"])
+        set_placement_facts(
+            store, person_id, sex=str(values["sex"]),
+            partner_id=one("partner", partner_text) if partner_text else None,
+            no_partner=not partner_text and partner is not None, shares_room=values["shares_room"] == "yes",
+            friends=[one("friends", f) for f in friends_text.split(",") if f.strip()],
+            family_postcode=str(values["family_postcode"]))
+        return f"Placement facts recorded for {person.facts.display_name}"
+
+    asks = [Ask("sex", "Sex", kind="select", options=SEX_OPTIONS, value=profile["sex"] or ""),
+            Ask("partner", "Partner", placeholder="name, NHS number, ref or id; blank: none",
+                value=str(partner) if partner else ""),
+            Ask("shares_room", "Shares a room", kind="select", options=ROOM_OPTIONS,
+                value="yes" if profile["shares_room"] else "no"),
+            Ask("friends", "Friends in the home", placeholder="names or ids, with commas",
+                value=", ".join(str(f) for f in profile["friends"])),
+            Ask("family_postcode", "Family's postcode", value=profile["family_postcode"] or "")]
+    return ActionDialog(f"What matching needs to know about {person.facts.display_name}", asks, act,
+                        hint="A partner is recorded on both records; a couple sharing a room is never split "
+                             "without a reason. A home a friend is moving to ranks higher, after nearness.")
 
 
 class MoveDecisionDialog(Dialog):
