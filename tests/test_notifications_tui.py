@@ -10,6 +10,8 @@ from contingency.clock import fixed_clock
 from contingency.notification import NotificationStatus
 from contingency.services import notifications as service
 from contingency.tui.app import ContingencyApp
+from contingency.tui.commands import palette_actions
+from contingency.tui.dialogs.money import ActionDialog
 from contingency.tui.screens.incident import IncidentScreen
 from contingency.tui.dialogs.notify import (
     AcknowledgeDialog,
@@ -114,6 +116,33 @@ async def test_an_unanswered_letter_past_its_reply_by_says_overdue_in_words(tmp_
     async with app.run_test(size=SIZE) as pilot:
         await open_notifications(app, pilot)
         assert cells(app, 0)[0] == "Calderdale" and cells(app, 0)[4] == "OVERDUE 2h 00m"
+
+
+async def test_x_closes_an_overdue_letter_with_a_reason_and_it_leaves_the_chase_list(tmp_path):
+    store = demo_store(tmp_path)
+    service.generate(store, 1, tmp_path / "out", recipients=["Calderdale"])
+    service.mark_sent(store, 1, "Calderdale", "secure email", exercise_confirmed=True)
+    store.clock = fixed_clock(DEMO_NOW + timedelta(hours=50))
+    assert [o.notification.recipient_ref for o in service.chase_list(store, store.clock(), 1)] == [CALDERDALE]
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_notifications(app, pilot)
+        palette = {a.description for a in palette_actions(app.screen)}
+        assert "Close" in palette, "a key the footer leaves out is still in the palette"
+        await pilot.press("x")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog) and "Close INC1-LA-E08000033" in dialog.title_text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog and "Say why" in str(dialog.query_one("#dialog-error", Static).content)
+        await pilot.press(*"Calderdale rang: they had the list already", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, IncidentScreen) and cells(app, 0)[2] == "closed"
+        assert "Close" not in {a.description for a in palette_actions(app.screen)}, "a closed letter stays closed"
+    assert service.chase_list(store, store.clock(), 1) == []
+    assert store.notifications.latest_for(1, CALDERDALE).status is NotificationStatus.CLOSED
+    assert store.verify_log().ok
 
 
 async def test_the_person_screen_lists_the_letters_that_name_them(tmp_path):

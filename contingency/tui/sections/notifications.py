@@ -71,6 +71,9 @@ class NotificationsView(Vertical):
         Binding("a", "acknowledge", "Reply", id="notify-ack",
                 tooltip="Record the recipient's reply (also one that came by phone before we wrote)"),
         Binding("h", "chase", "Chase", id="notify-chase", tooltip="Record that an unanswered letter was chased"),
+        # Help and the palette list it; the footer keeps its room for the keys of every night.
+        Binding("x", "close_letter", "Close", id="notify-close", show=False,
+                tooltip="Close a letter that needs nothing more, saying why: it leaves the chase list"),
         Binding("escape", "stop", "Stop", id="notify-stop", tooltip="Stop working out who to tell; nothing changes"),
         Binding("r", "refresh", "Refresh", id="notify-refresh",
                 tooltip="Bring the letters up to date with the roster again"),
@@ -265,13 +268,13 @@ class NotificationsView(Vertical):
             return self.busy  # otherwise escape goes back, as everywhere
         if action == "refresh":
             return self.stale  # hidden unless a sync was stopped
-        if action not in ("preview", "generate", "mark_sent", "acknowledge", "chase"):
+        if action not in ("preview", "generate", "mark_sent", "acknowledge", "chase", "close_letter"):
             return True
         n = self.current()
         if self.busy or n is None:
             return None  # shown greyed: the letters are being brought up to date
         checks = {"mark_sent": rules.check_send, "acknowledge": rules.check_acknowledge,
-                  "chase": lambda x: rules.check_reply(x, "chased")}
+                  "chase": lambda x: rules.check_reply(x, "chased"), "close_letter": rules.check_close}
         if action in checks and rules.refusal(checks[action], n) is not None:
             return None
         return True
@@ -358,6 +361,24 @@ class NotificationsView(Vertical):
         notification = self.selected()
         if notification is not None:
             self.app.push_screen(AcknowledgeDialog(self.incident_id, notification), lambda _: self.reload())
+
+    def action_close_letter(self) -> None:
+        from contingency.tui.dialogs.money import ActionDialog, Ask
+
+        notification = self.selected()
+        if notification is None:
+            return
+        reference = notification.reference
+
+        def act(values: dict[str, object]) -> str:
+            closed = service.close(self.store, self.incident_id, reference, str(values["note"]))
+            return f"{closed.reference}: closed"
+
+        self.app.push_screen(ActionDialog(f"Close {reference} to {notification.recipient_name}?",
+                                          [Ask("note", "Why", placeholder="e.g. the person died before it was sent")],
+                                          act, button="Close letter",
+                                          hint="A closed letter is never chased; the log keeps why."),
+                             lambda _: self.reload())
 
     def action_chase(self) -> None:
         notification = self.selected()
