@@ -156,6 +156,44 @@ async def test_claim_keys_with_nothing_to_act_on_say_what_to_do(tmp_path):
             assert any("b builds claims" in n.message for n in app._notifications), key
 
 
+async def test_r_resolves_an_ordinary_residence_dispute_from_the_claims_section(tmp_path):
+    from datetime import date
+
+    from contingency.services import claims as service
+
+    store = demo_store(tmp_path)
+    person = next(p for p in store.people.all(1) if p.determination.recover_from == "la:E08000032")
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_section(pilot, "7")
+        await pilot.press("r")
+        await pilot.pause()
+        assert not isinstance(app.screen, ActionDialog), "nothing to resolve yet"
+        assert any("No ordinary-residence dispute" in n.message for n in app._notifications)
+        dispute = service.add_or_dispute(store, person.id, "Bradford", "Bradford say he moved to Leeds in 2019",
+                                         date(2026, 7, 1)).dispute
+        app.screen.query_one(ClaimsView).reload()
+        await pilot.pause()
+        assert "OVERDUE" in str(app.screen.query_one("#claims-summary", Static).content), "four months have passed"
+        await pilot.press("r")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ActionDialog)
+        assert str(dialog.query_one("#dispute", Select).value) == str(dispute.id)
+        dialog.query_one("#on", Input).value = "31/02/2026"
+        await pilot.press("tab", *"Bradford accepted", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog and "31/02/2026" in str(dialog.query_one("#dialog-error", Static).content)
+        dialog.query_one("#on", Input).value = "20/11/2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen.query_one(ClaimsView), ClaimsView)
+        assert "OVERDUE" not in str(app.screen.query_one("#claims-summary", Static).content)
+    resolved = store.disputes.get(dispute.id)
+    assert (resolved.resolved_on, resolved.resolution) == (date(2026, 11, 20), "Bradford accepted")
+    assert service.open_disputes(store, 1) == []
+
+
 async def test_the_person_filter_narrows_the_ledger_to_their_shares(tmp_path):
     app = ContingencyApp(demo_store(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

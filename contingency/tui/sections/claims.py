@@ -78,6 +78,9 @@ class ClaimsView(Vertical):
                 tooltip="Write the claim letter and schedule (PDF, DOCX) and the CSV for finance"),
         Binding("o", "or_dispute", "OR dispute", id="claims-or-dispute",
                 tooltip="Record that an authority disputes a person's ordinary residence"),
+        # Help and the palette list it; the footer keeps its room for the claim keys of every day.
+        Binding("r", "resolve_or_dispute", "Resolve OR", id="claims-or-resolve", show=False,
+                tooltip="Record how an ordinary-residence dispute was resolved (agreed, withdrawn, determined)"),
     ]
 
     def __init__(self, store: Store, incident_id: int, *, id: str | None = None) -> None:
@@ -342,6 +345,28 @@ class ClaimsView(Vertical):
             Ask("authority", "Disputed by", value=authority, placeholder="council name or code"),
             Ask("reason", "What they say"), Ask("on", "Arose on (blank = today)")], act,
             hint=f"{service.CARE_CONTINUES} Refer to the Secretary of State if unresolved after 4 months.")
+
+    def action_resolve_or_dispute(self) -> None:
+        disputes = service.open_disputes(self.store, self.incident_id)
+        if not disputes:
+            self.app.notify("No ordinary-residence dispute on this incident is open.", title="Nothing to resolve",
+                            markup=False)
+            return
+        names = {p.id: p.facts.display_name for p in everyone_on(self.store, self.incident_id)}
+        options = tuple((f"{d.id}: {d.authority_name}, {names.get(d.person_id, d.person_id)} "
+                         f"({service.referral_words(d, self.today)})", str(d.id)) for d in disputes)
+
+        def act(values: dict) -> str:
+            dispute = service.resolve_or_dispute(self.store, int(str(values["dispute"])), str(values["resolution"]),
+                                                 self._on(values))
+            return f"Dispute {dispute.id} resolved on {dispute.resolved_on:%d/%m/%Y}: {dispute.resolution}"
+
+        self._form("Ordinary-residence dispute resolved", [
+            Ask("dispute", "Dispute", kind="select", options=options),
+            Ask("resolution", "How", placeholder="agreed, withdrawn, determined by the Secretary of State ..."),
+            Ask("on", "Resolved on (blank = today)")], act,
+            hint="This closes the dispute and its referral date. The person's record still says disputed: set "
+                 "their ordinary residence and its status there (e on the person).")
 
 
 def claim_text(store: Store, claim: Claim, today: date) -> str:
