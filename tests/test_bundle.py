@@ -151,3 +151,40 @@ def test_the_store_is_plain_sqlite_and_its_roster_reads_without_the_app(demo_cli
     assert {r[0] for r in rows} == {p["id"] for p in listed}
     assert all(first and last for _, first, last, *_ in rows)
     assert {r[7] for r in rows} == {"Meadowbrook Care Homes Ltd (Meadowbrook House)"}
+
+
+async def test_capital_e_on_the_incident_writes_the_bundle_and_says_what_is_wrong_with_for(tmp_path):
+    from textual.widgets import Input, Static
+
+    from contingency.tui.app import ContingencyApp
+    from contingency.tui.dialogs.bundle import BundleDialog
+    from contingency.tui.screens.incident import IncidentScreen
+    from contingency.tui.widgets.fields import Field
+    from tests.tui_support import SIZE, demo_store
+
+    store = demo_store(tmp_path)
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(IncidentScreen(1))
+        await pilot.pause()
+        await pilot.press("E")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, BundleDialog)
+        assert dialog.query_one("#folder", Input).value == "~/contingency-bundles/INC1"
+        dialog.query_one("#folder", Input).value = str(tmp_path / "bundles")
+        dialog.query_one("#for", Input).value = "Bradford"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        message = str(dialog.query_one("#f-for", Field).query_one(".field--message", Static).content)
+        assert "write la:CODE or icb:CODE" in message and "--for" not in message
+        dialog.query_one("#for", Input).value = "la:Bradford"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        result = str(dialog.query_one("#work-result", Static).content)
+        assert result.startswith("✓ Wrote") and "log verified" in result and f"{BRADFORD}:" in result
+    folders = [p for p in (tmp_path / "bundles").iterdir() if p.is_dir()]
+    assert [f.name.endswith("-for-la-E08000032") for f in folders] == [True]
+    assert (tmp_path / "bundles" / f"{folders[0].name}.zip").is_file()

@@ -162,7 +162,7 @@ def resolve_body(store: Store, text: str) -> tuple[str, str]:
     kind, colon, code = text.strip().partition(":")
     kind = kind.lower()
     if not colon or kind not in ("la", "icb") or not code.strip():
-        raise BadInput(f"--for {text!r}: write la:CODE or icb:CODE, e.g. la:Bradford or icb:QWO")
+        raise BadInput(f"for {text!r}: write la:CODE or icb:CODE, e.g. la:Bradford or icb:QWO")
     try:
         if kind == "la":
             found = store.authorities.resolve(code)
@@ -170,7 +170,11 @@ def resolve_body(store: Store, text: str) -> tuple[str, str]:
         icb = store.icbs.resolve(code)
         return icb.ref, icb.name
     except (AuthorityNotResolved, LookupError) as exc:
-        raise BadInput(f"--for {text}: {exc}") from None
+        raise BadInput(f"for {text}: {exc}") from None
+
+
+def default_folder(incident_id: int) -> str:
+    return f"~/contingency-bundles/INC{incident_id}"
 
 
 def export(store: Store, incident_id: int, out_dir: Path | str, *, for_body: str | None = None,

@@ -60,7 +60,7 @@ class IncidentScreen(AppScreen):
             "Number keys switch sections; `/` searches the roster; `4` is the playbook: what to do next; "
             "`5` the notifications: who to tell, letters and replies; `6` the costs ledger; `7` the claims: "
             "what is owed by whom and how old it is. Capital `W` is the welfare call-round, `M` placements and "
-            "moves, `H` writes the shift handover pack.")
+            "moves, `H` writes the shift handover pack, `E` the incident bundle for audit.")
     BINDINGS = [
         # One footer item, "1-7 Sections", for the seven: each still has its own line in help and the palette.
         Binding("1", "section('overview')", "Overview", id="section-overview", group=SECTIONS,
@@ -91,6 +91,8 @@ class IncidentScreen(AppScreen):
                 tooltip="The welfare call-round: who to ring next, RED and next missed visit first"),
         Binding("H", "handover", "Handover pack", id="handover",
                 tooltip="Write the shift handover pack (Markdown, PDF, DOCX) and complete the handover step"),
+        Binding("E", "export_bundle", "Export bundle", id="export-bundle", show=False,
+                tooltip="Write the incident bundle for audit (or only one council's or ICB's part of it)"),
         Binding("escape", "back", "Back", id="back", tooltip="Back to the list of incidents"),
     ]
 
@@ -312,3 +314,8 @@ class IncidentScreen(AppScreen):
         from contingency.tui.dialogs.handover import HandoverDialog
 
         self.app.push_screen(HandoverDialog(self.incident_id), lambda _: self.refresh_all())
+
+    def action_export_bundle(self) -> None:
+        from contingency.tui.dialogs.bundle import BundleDialog
+
+        self.app.push_screen(BundleDialog(self.incident_id))
