@@ -113,6 +113,20 @@ def test_the_report_has_every_section_and_is_marked_exercise_on_every_page(tmp_p
         assert "EXERCISE" in page.extract_text(), f"page {number} of the PDF is not marked EXERCISE"
 
 
+def test_a_report_stopped_at_any_point_leaves_no_file(tmp_path):
+    from contingency.services.progress import Cancelled
+
+    store, _wall = play(tmp_path)
+    out = tmp_path / "reports"
+    for stop_at in range(len(report.FORMATS) + 3):
+        seen = []
+        with pytest.raises(Cancelled, match="no report was written"):
+            report.write(store, out, progress=lambda done, total: seen.append(done),
+                         cancelled=lambda at=stop_at: len(seen) == at)
+        assert list(out.iterdir()) == [], f"stopped after {stop_at} steps"
+    assert len(report.write(store, out).paths) == len(report.FORMATS)
+
+
 def test_evidence_is_the_log_entry_that_made_it_hold(tmp_path):
     store, _wall = play(tmp_path)
     gathered = report.gather(store)

@@ -265,6 +265,26 @@ async def test_endex_and_the_debrief_from_the_facilitator_screen(played, tmp_pat
         objectives = str(screen.query_one("#fac-objectives").content)
         assert objectives.startswith("Objectives so far: O1 ") and "O2" in objectives
 
+        # r writes the after-action report beside the store, as `exercise report` would
+        from textual.widgets import Static
+
+        from contingency.tui.dialogs.exercise_report import ReportDialog
+
+        await pilot.press("r")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ReportDialog)
+        assert dialog.query_one("#folder", Input).value == str(tmp_path / "short-exercise-files")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: dialog.state == "done")  # not workers.wait_for_complete: the watch never ends
+        result = str(dialog.query_one("#work-result", Static).content)
+        assert result.startswith("✓ Wrote the report:") and "Objectives: O1 " in result
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+    written = sorted(p.suffix for p in (tmp_path / "short-exercise-files").iterdir() if not p.name.startswith("."))
+    assert ".md" in written and ".pdf" in written
+    assert not [p for p in (tmp_path / "short-exercise-files").iterdir() if p.name.endswith(".part")]
+
 
 async def test_nothing_of_an_exercise_on_a_live_store(tmp_path):
     from contingency.clock import fixed_clock

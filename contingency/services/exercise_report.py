@@ -37,6 +37,7 @@ from contingency.rules.times import format_elapsed, to_utc_iso
 from contingency.services import exercise_debrief as debrief
 from contingency.services import exercises
 from contingency.services.output import output_folder
+from contingency.services.progress import CancelCheck, Progress, tick
 from contingency.store import Store
 from contingency.store.files import new_private_file
 
@@ -539,17 +540,23 @@ class ReportResult:
     gathered: Gathered
 
 
-def write(store: Store, out_dir: Path | str) -> ReportResult:
+def write(store: Store, out_dir: Path | str, *, progress: Progress | None = None,
+          cancelled: CancelCheck | None = None) -> ReportResult:
     """Write the report into `out_dir` (0600 files; folders it makes 0700): each file is written under a
     temporary name and renamed into place, so a reader never sees half a report. Nothing is written to
-    the store."""
+    the store. Stopped, no file is left."""
+    step = tick(progress, cancelled, message="stopped: no report was written")
+    total = len(FORMATS) + 2
     out_dir = output_folder(out_dir, "the report")
+    step(0, total)
     gathered = gather(store)
+    step(1, total)
     rendered = render(store, gathered)
     stem = rendered.letter.stem
     staged: list[tuple[Path, Path]] = []
     try:
-        for fmt in FORMATS:
+        for done, fmt in enumerate(FORMATS, start=2):
+            step(done, total)
             staging = new_private_file(out_dir / f".{stem}.{fmt}.part")
             staged.append((staging, out_dir / f"{stem}.{fmt}"))
             if fmt == "md":
@@ -558,6 +565,7 @@ def write(store: Store, out_dir: Path | str) -> ReportResult:
                 from contingency.letters.pdf import write_pdf
 
                 write_pdf(rendered.letter, staging)
+        step(total, total)  # the last moment a stop leaves nothing behind
     except BaseException:
         for staging, _target in staged:
             staging.unlink(missing_ok=True)

@@ -66,8 +66,8 @@ class FacilitatorScreen(AppScreen):
             "STARTEX (T+) and whether it runs; `p` pauses it (every clock of the app stops: injects, due times, "
             "overdue) or resumes it; `j` jumps it forward (injects passed over arrive together, 'while you were "
             "away'); `d` delivers an inject early; `k` marks an expectation met or excused, with a note; `x` stops "
-            "play at once with the stop codeword; `e` calls ENDEX. `b` notes a hot-debrief point and `i` adds a "
-            "row to the improvement plan. The expectation states (done, late, missed, excused, breach, pending) "
+            "play at once with the stop codeword; `e` calls ENDEX. `b` notes a hot-debrief point, `i` adds a "
+            "row to the improvement plan and `r` writes the after-action report. The expectation states (done, late, missed, excused, breach, pending) "
             "and the objective ratings are worked out afresh every few seconds; `tab` moves between the injects "
             "and the expectations.")
     SCORES_INTERVAL = 3.0
@@ -87,6 +87,8 @@ class FacilitatorScreen(AppScreen):
                 tooltip="EXERCISE: a hot-debrief note (went well, did not, change)"),
         Binding("i", "improvement", "Improvement", id="exercise-improvement",
                 tooltip="EXERCISE: a row of the improvement plan (lesson, action, category, owner, due)"),
+        Binding("r", "report", "Report", id="exercise-report",
+                tooltip="EXERCISE: write the after-action report (Markdown and PDF) as it stands now"),
         Binding("escape", "app.pop_screen", "Back", id="facilitator-back", tooltip="Back to where you were"),
     ]
     DEFAULT_CSS = """
@@ -309,6 +311,11 @@ class FacilitatorScreen(AppScreen):
 
     def action_improvement(self) -> None:
         self.app.push_screen(ImprovementDialog(), self._after)
+
+    def action_report(self) -> None:
+        from contingency.tui.dialogs.exercise_report import ReportDialog
+
+        self.app.push_screen(ReportDialog())
 
 
 def open_facilitator(app) -> None:
