@@ -188,6 +188,36 @@ async def test_the_banner_names_the_council_and_officer_once_setup_is_done(tmp_p
     store.close()
 
 
+async def test_the_council_and_letterhead_reopen_from_the_palette_and_the_council_stays_with_its_incidents(
+        tmp_path, store, make_incident):
+    make_incident()
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Council and letterhead" in {c.title for c in app.get_system_commands(app.screen)}
+        app.action_council()
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SetupScreen)
+        assert dialog.query_one("#authority", Input).value == store.settings().authority_code
+        assert dialog.query_one("#team", Input).value == "EDT", "as recorded"
+        dialog.query_one("#team", Input).value = "Emergency Duty Team"
+        dialog.query_one("#phone", Input).value = "0113 000 0000"
+        dialog.query_one("#authority", Input).value = "Bradford"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        message = str(dialog.query_one("#f-authority .field--message", Static).content)
+        assert "this store holds 1 incident worked as Leeds City Council" in message and "new store" in message
+        dialog.query_one("#authority", Input).value = "Leeds"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, SetupScreen)
+    settings = store.settings()
+    assert (settings.authority_code, settings.team, settings.phone) == ("LDS", "Emergency Duty Team", "0113 000 0000")
+    assert [e.reason for e in store.log.for_entity("settings", 1)][-1] == "operating council's details changed"
+
+
 async def test_a_decision_dated_before_the_incident_needs_a_reason(tmp_path, store, make_incident):
     incident = make_incident()
     app = ContingencyApp(store)

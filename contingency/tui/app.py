@@ -126,11 +126,19 @@ class ContingencyApp(App[None]):
         yield SystemCommand("Help for this screen", "Show the keys for this screen", self.action_help)
         yield SystemCommand("What's next", "Playbook steps overdue or due in the next 12 hours, every open incident",
                             self.action_whats_next)
+        yield SystemCommand("Council and letterhead", "Your council, team, and how letters are signed",
+                            self.action_council)
         if self.exercise_in_play():
             yield SystemCommand("EXERCISE inbox", "The injects delivered so far, as cards (f2)",
                                 self.action_exercise_inbox)
             yield SystemCommand("EXERCISE facilitator", "Clock, injects, live scores; pause, jump, deliver, mark (f3)",
                                 self.action_exercise_facilitator)
+
+    def action_council(self) -> None:
+        from contingency.tui.dialogs.setup import SetupScreen
+
+        if not isinstance(self.screen, SetupScreen):
+            self.push_screen(SetupScreen())
 
     def exercise_in_play(self) -> bool:
         watch = self.exercise_watch

@@ -26,8 +26,14 @@ class SetupScreen(Dialog):
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
         with VerticalScroll(id="dialog"):
-            yield Static("Set up: your council", classes="dialog-title")
-            yield Static("contingency needs to know whose duty it is. You can change this later.", classes="hint")
+            if lookups.settings(self.store) is None:
+                yield Static("Set up: your council", classes="dialog-title")
+                yield Static("contingency needs to know whose duty it is. You can change the team and the "
+                             "letterhead later (ctrl+p, council).", classes="hint")
+            else:
+                yield Static("Your council and letterhead", classes="dialog-title")
+                yield Static("Letters written from now on use these. The council stays as it is once the store "
+                             "holds an incident.", classes="hint")
             yield Field("Council (name or code)", Input(placeholder="e.g. Leeds, LDS or E08000035", id="authority"),
                         hint="An English council with adult social care duties", id="f-authority")
             yield Field("Team", Input(placeholder="e.g. Emergency Duty Team", id="team"), id="f-team")
@@ -38,6 +44,12 @@ class SetupScreen(Dialog):
             yield Button("Save (ctrl+s)", variant="primary", id="save")
 
     def on_mount(self) -> None:
+        settings = lookups.settings(self.store)
+        if settings is not None:
+            for name, value in settings.model_dump().items():
+                widget = "authority" if name == "authority_code" else name
+                self.query_one(f"#{widget}", Input).value = value or ""
+            self._officer_from_form = False  # the store's officer is already known
         self.query_one("#authority", Input).focus()
 
     def action_cancel(self) -> None:
