@@ -188,10 +188,10 @@ def import_vacancies(store: Store, path: Path, *, incident_id: int | None = None
                      cancelled: CancelCheck | None = None) -> VacancyImport:
     """Read an offers list (CSV or XLSX, as the people importer reads them); a row that cannot be read is kept,
     with its reason, and never stops the rest. All or nothing: stopped, nothing is imported."""
-    from contingency.services.progress import tick
+    from contingency.services.progress import tick as progress_step  # `tick` here is the checklist's
     from contingency.services.tabular import CELL_LIMIT, read_table
 
-    step = tick(progress, cancelled, message="stopped before importing: no offer was imported")
+    step = progress_step(progress, cancelled, message="stopped before importing: no offer was imported")
 
     table = read_table(path, sheet=sheet, header_row=header_row, score=_score)
     columns = {i: VACANCY_HEADERS[_header_key(h)] for i, h in enumerate(table.headers)
@@ -260,6 +260,11 @@ def vacancy_json(offer: Offer) -> dict[str, Any]:
 
 
 # --- a person's placement facts -----------------------------------------------------------------------
+
+
+def placement_facts(store: Store, person_id: int) -> dict[str, Any]:
+    """What is recorded for matching, with the partner whichever of the pair's records names them."""
+    return {**repo(store).profile(person_id), "partner_person_id": repo(store).partner_of(person_id)}
 
 
 def set_placement_facts(store: Store, person_id: int, *, sex: str | None = None, partner_id: int | None = None,

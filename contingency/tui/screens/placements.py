@@ -199,12 +199,13 @@ ROOM_OPTIONS = (("no", "no"), ("yes", "yes"))
 
 def placement_facts_dialog(store, person_id: int):
     """The facts only matching needs, as recorded now; people are named as the placements screen finds them."""
-    from contingency.services.placements import repo, set_placement_facts
+    from contingency.services.people import get_person
+    from contingency.services.placements import placement_facts, set_placement_facts
     from contingency.tui.dialogs.money import ActionDialog, Ask
 
-    person = store.people.get(person_id)
-    profile = repo(store).profile(person_id)
-    partner = repo(store).partner_of(person_id)
+    person = get_person(store, person_id)
+    profile = placement_facts(store, person_id)
+    partner = profile["partner_person_id"]
 
     def one(field: str, text: str) -> int:
         found, hint = find_person(store, person.incident_id, text)
