@@ -183,3 +183,29 @@ async def test_i_imports_a_list_of_offers_and_lists_the_rows_it_could_not_read(t
         assert isinstance(app.screen, PlacementsScreen)
         table = app.screen.query_one("#vacancy-table")
         assert "Beech House (EXERCISE)" in [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
+
+
+async def test_a_move_checklist_item_in_whats_next_names_its_provider(tmp_path):
+    from datetime import timedelta
+
+    from textual.widgets import DataTable
+
+    from contingency.clock import fixed_clock
+    from contingency.services.placements import decide_move, match
+    from contingency.tui.screens.whats_next import WhatsNextScreen
+    from tests.tui_support import DEMO_NOW
+
+    store = demo_store(tmp_path)
+    incident = next(i for i in store.incidents.list() if i.facts.service_kind.value == "care-home")
+    person = next(p for p in sorted(store.people.all(incident.id), key=lambda p: p.id)
+                  if p.facts.status is PersonStatus.WITH_PROVIDER and p.merged_into is None and match(store, p.id).matches)
+    decide_move(store, person.id, match(store, person.id).matches[0].vacancy.id, rationale="nearest")
+    store.clock = fixed_clock(DEMO_NOW + timedelta(hours=25))
+    app = ContingencyApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(WhatsNextScreen())
+        await pilot.pause()
+        table = app.screen.query_one("#next-table", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        moves = [r for r in rows if r[2].startswith(person.facts.display_name + ":")]
+        assert moves and {r[1] for r in moves} == {incident.facts.provider_name}

@@ -26,8 +26,10 @@ HOURS = 12
 
 class WhatsNextScreen(AppScreen):
     TITLE = "What's next"
-    HELP = (f"Every open incident's playbook steps that are overdue or due in the next {HOURS} hours, overdue "
-            "first. `enter` opens the incident at that step, where `c` records it.")
+    HELP = (f"Every open incident's playbook steps, welfare calls and move checklist items that are overdue or "
+            f"due in the next {HOURS} hours, the longest overdue first; above them all, any call-round escalation "
+            "that is overdue, because it is one person not yet reached. `enter` opens the incident at that step, "
+            "where `c` records it.")
     BINDINGS = [
         Binding("escape", "back", "Back", id="back", tooltip="Back to the list of incidents"),
         Binding("enter", "open_step", "Open", id="open-step", tooltip="Open the incident at this step"),
@@ -40,6 +42,7 @@ class WhatsNextScreen(AppScreen):
         self.problems: list[Problem] = []
         self.calls: list[CallDue] = []  # welfare call-round escalations and next actions
         self.targets: list[PlanItem | CallDue] = []  # what each table row opens
+        self.providers: dict[int, str] = {}  # incident id -> provider, for the move checklist rows
 
     def compose(self) -> ComposeResult:
         yield from self.compose_chrome()
@@ -66,6 +69,10 @@ class WhatsNextScreen(AppScreen):
         from contingency.services.placements import due_checklist_items
 
         self.moves = due_checklist_items(self.store, hours=HOURS, now=self.capp.clock())
+        if self.moves:
+            from contingency.services.incidents import list_incidents
+
+            self.providers = {i.id: i.facts.provider_name for i in list_incidents(self.store)}
         self.redraw()
 
     def redraw(self) -> None:
@@ -106,7 +113,8 @@ class WhatsNextScreen(AppScreen):
                 when = (format_elapsed(now - target.due_at) if target.overdue
                         else format_local(target.due_at, now=now))
                 table.add_row(Text(f"OVERDUE {when}", style="bold red") if target.overdue else f"due {when}",
-                              cell(f"incident {target.incident_id}"), cell(target.label()),
+                              cell(self.providers.get(target.incident_id, f"incident {target.incident_id}")),
+                              cell(target.label()),
                               key=f"move-{target.person_id}-{len(self.targets)}")
                 self.targets.append(target)
         if self.targets:
