@@ -174,6 +174,12 @@ def test_bare_time_today():
     assert parse_local_datetime("01:00", now=now) == datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 
 
+def test_an_impossible_time_says_what_a_time_of_day_is():
+    for typed in ("25:99", "24:00", "07:60"):
+        with pytest.raises(BadDate, match=r"is not a time of day: hours run 00 to 23, minutes 00 to 59"):
+            parse_local_datetime(typed, now=NOV_0010)
+
+
 def test_a_time_just_after_midnight_that_is_in_the_future_means_last_night():
     assert parse_local_datetime("23:50", now=NOV_0010) == datetime(2026, 11, 22, 23, 50, tzinfo=UTC)
 

@@ -179,7 +179,7 @@ def _hms(match: re.Match[str] | None) -> tuple[int, int, int]:
             raise BadDate(f"{match.group(0)!r}: with am or pm the hour runs 1 to 12")
         hour = hour % 12 + (12 if meridiem == "pm" else 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise BadDate(f"{match.group(0)!r} is not a time of day")
+        raise BadDate(f"{match.group(0)!r} is not a time of day: hours run 00 to 23, minutes 00 to 59")
     return hour, minute, second
 
 
